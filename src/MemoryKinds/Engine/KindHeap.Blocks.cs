@@ -1,0 +1,93 @@
+namespace MemoryKinds.Engine;
+
+// Operations on one existing block: usable size, reallocation, defragmentation.
+internal sealed unsafe partial class KindHeap
+{
+    /// <summary>The usable size of a live block of this kind.</summary>
+    /// <exception cref="ArgumentException">Not a live block of this kind.</exception>
+    public nuint UsableSize(void* p)
+    {
+        ThrowIfDisposed();
+        Region region = RegionOf(p) ?? throw ForeignPointer(p, "ptr");
+        if (Conservative)
+        {
+            lock (_lock)
+            {
+                ThrowIfDisposed();
+                return RequireLive(region, p)->BlockSize;
+            }
+        }
+        ThreadHeap* heap = EnterHeap();
+        Page* page = LivePage(region, p);
+        nuint size = page == null ? 0 : page->BlockSize;
+        heap->Busy = 0;
+        return page == null ? throw NotLive(p) : size;
+    }
+
+    /// <summary>Resizes a live block: in place when the new size still fits its class well, else moved. Null (block untouched) when the kind is full.</summary>
+    public void* Realloc(void* p, nuint size)
+    {
+        nuint usable = UsableSize(p);
+        nuint needed = Math.Max(size, 1);
+        // Keep the block when it is big enough and not more than twice too big (large blocks: within one slice).
+        if (needed <= usable && (usable <= SizeClasses.SmallMax ? needed > usable / 2 : usable - needed < SizeClasses.SliceSize)) return p;
+        void* moved = Alloc(size);
+        if (moved == null) return null;
+        Buffer.MemoryCopy(p, moved, size, Math.Min(usable, size));
+        Free(p);
+        return moved;
+    }
+
+    /// <summary>
+    /// memkind_defrag_reallocate: moves a small block out of a sparsely used page that is not being filled, so that page
+    /// can empty. Returns the new pointer, or null when the block is better left where it is.
+    /// </summary>
+    public void* DefragRealloc(void* p)
+    {
+        nuint size = UsableSize(p);
+        if (!WorthMoving(p)) return null;
+        void* moved = Alloc(size);
+        if (moved == null) return null;
+        if (SamePage(p, moved))
+        {
+            Free(moved);
+            return null;
+        }
+        Buffer.MemoryCopy(p, moved, size, size);
+        Free(p);
+        return moved;
+    }
+
+    /// <summary>True for a small block in a page at most half used that the calling thread is not allocating from (racy reads: a heuristic).</summary>
+    private bool WorthMoving(void* p)
+    {
+        Region region = RegionOf(p)!;
+        if (Conservative)
+        {
+            lock (_lock)
+            {
+                ThrowIfDisposed();
+                return SparseAndNotCurrent(region, p, _shared);
+            }
+        }
+        ThreadHeap* heap = EnterHeap();
+        bool worth = SparseAndNotCurrent(region, p, heap);
+        heap->Busy = 0;
+        return worth;
+    }
+
+    private static bool SparseAndNotCurrent(Region region, void* p, ThreadHeap* heap)
+    {
+        Page* page = LivePage(region, p);
+        return page != null && page->State == SliceState.Small && Volatile.Read(ref page->Used) * 2 <= page->MaxBlocks
+            && (Page*)heap->Direct[page->Bin] != page;
+    }
+
+    private bool SamePage(void* a, void* b)
+    {
+        Region? region = RegionOf(a);
+        if (region is null || !region.Contains(b)) return false;
+        nuint sliceA = ((nuint)a - (nuint)region.Base) >> SizeClasses.SliceShift, sliceB = ((nuint)b - (nuint)region.Base) >> SizeClasses.SliceShift;
+        return sliceA == sliceB || region.Pages[sliceA].Head == region.Pages[sliceB].Head;
+    }
+}

@@ -1,0 +1,57 @@
+using System.Runtime.InteropServices;
+
+namespace MemoryKinds.Engine;
+
+// Large blocks (over 512 KiB, or aligned beyond 64 KiB): one span of whole slices each, allocated and freed under the lock.
+internal sealed unsafe partial class KindHeap
+{
+    /// <summary>No request above this (64 TiB) can be met: refusing early keeps all size arithmetic in range.</summary>
+    private const ulong MaxRequest = 1UL << 46;
+
+    private long _largeAllocatedBytes;
+
+    private void* AllocLarge(nuint size, nuint alignment, bool zeroed)
+    {
+        if (size > MaxRequest || alignment > MaxRequest || (_limit > 0 && size > (ulong)_limit)) return null;
+        int slices = (int)((Math.Max(size, 1) + SizeClasses.SliceSize - 1) >> SizeClasses.SliceShift);
+        bool wasZero;
+        byte* start;
+        lock (_lock)
+        {
+            ThrowIfDisposed();
+            Page* span = AllocSpanLocked(slices, alignment, out Region region);
+            if (span == null)
+            {
+                ReclaimLocked(ThreadHeaps.Find(Slot, Uid));
+                span = AllocSpanLocked(slices, alignment, out region);
+                if (span == null) return null;
+            }
+            wasZero = InitializeSpan(region, span, slices, SliceState.Large);
+            span->Owner = null;
+            span->Bin = -1;
+            span->BlockSize = (nuint)slices << SizeClasses.SliceShift;
+            span->MaxBlocks = span->Capacity = span->Used = 1;
+            *span->Bits |= 1;
+            _largeAllocatedBytes += (long)span->BlockSize;
+            start = span->Start;
+        }
+        if (zeroed && !wasZero) NativeMemory.Clear(start, size);
+        return start;
+    }
+
+    private void FreeLargeLocked(Page* span)
+    {
+        *span->Bits &= ~1UL;
+        _largeAllocatedBytes -= (long)span->BlockSize;
+        FreePageLocked(span);
+    }
+
+    /// <summary>Allocates <paramref name="size"/> zeroed bytes; null when the kind is full.</summary>
+    public void* AllocZeroed(nuint size)
+    {
+        if (size > SizeClasses.SmallMax) return AllocLarge(size, 0, zeroed: true);
+        void* p = Alloc(size);
+        if (p != null) NativeMemory.Clear(p, size);
+        return p;
+    }
+}

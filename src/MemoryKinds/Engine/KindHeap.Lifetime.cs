@@ -1,0 +1,222 @@
+using System.Runtime.InteropServices;
+
+namespace MemoryKinds.Engine;
+
+// Heaps joining and leaving a kind, taking cached space back from other threads, statistics, and destroying the kind.
+internal sealed unsafe partial class KindHeap
+{
+    private const long ReclaimIntervalMs = 2000;
+
+    /// <summary>Every heap serving this kind (orphans included), linked through NextInKind.</summary>
+    private ThreadHeap* _heaps;
+    /// <summary>The conservative policy's single heap, used by every thread under the lock.</summary>
+    private readonly ThreadHeap* _shared;
+    private long _nextReclaim;
+
+    private ThreadHeap* NewHeap()
+    {
+        var heap = (ThreadHeap*)NativeMemory.AllocZeroed((nuint)sizeof(ThreadHeap));
+        ResetHeap(heap);
+        return heap;
+    }
+
+    private void ResetHeap(ThreadHeap* heap)
+    {
+        for (int bin = 0; bin < SizeClasses.BinCount; bin++)
+        {
+            heap->Direct[bin] = (long)EmptyPage;
+            heap->Full[bin] = 0;
+        }
+        heap->KindUid = Uid;
+    }
+
+    internal static void FreeHeap(ThreadHeap* heap) => NativeMemory.Free(heap);
+
+    /// <summary>Gives the calling thread a heap in this kind, stored in its table entry <paramref name="entry"/>.</summary>
+    internal ThreadHeap* AttachHeap(ref ThreadHeap* entry)
+    {
+        lock (_lock)
+        {
+            ThrowIfDisposed();
+            // A heap left in this slot by a disposed kind is detached and only this thread can reach it.
+            if (entry != null) FreeHeap(entry);
+            ThreadHeap* heap = AdoptOrphan();
+            if (heap == null)
+            {
+                heap = NewHeap();
+                heap->NextInKind = _heaps;
+                if (_heaps != null) _heaps->PrevInKind = heap;
+                _heaps = heap;
+            }
+            entry = heap;
+            return heap;
+        }
+    }
+
+    private ThreadHeap* AdoptOrphan()
+    {
+        for (ThreadHeap* heap = _heaps; heap != null; heap = heap->NextInKind)
+        {
+            if (heap->Orphaned == 0) continue;
+            heap->Orphaned = 0;
+            heap->Busy = 0;
+            Volatile.Write(ref heap->Blocked, 0);
+            return heap;
+        }
+        return null;
+    }
+
+    /// <summary>Keeps a dead thread's heap (pages, blocks, counters) for the next thread. False if the heap is no longer this kind's.</summary>
+    internal bool OrphanHeap(ThreadHeap* heap)
+    {
+        lock (_lock)
+        {
+            if (_disposed || heap->KindUid != Uid) return false;
+            heap->Busy = 0;
+            heap->Orphaned = 1;
+            _reclaimHint = true;
+            return true;
+        }
+    }
+
+    /// <summary>The calling thread's heap, entered (Busy set, not blocked). </summary>
+    /// <exception cref="ObjectDisposedException">The kind is disposed.</exception>
+    private ThreadHeap* EnterHeap()
+    {
+        ThreadHeap* heap = ThreadHeaps.GetOrAttach(this);
+        while (true)
+        {
+            heap->Busy = 1;
+            if (heap->Blocked == 0 && heap->KindUid == Uid) return heap;
+            heap->Busy = 0;
+            ThrowIfDisposed();
+            Thread.Yield();
+        }
+    }
+
+    /// <summary>
+    /// Takes back what other threads hold cached: collects every page's remote frees and returns every empty page to the
+    /// free spans. Other live threads' heaps are blocked for the duration. Under the lock.
+    /// </summary>
+    private void ReclaimLocked(ThreadHeap* self)
+    {
+        bool others = BlockHeaps(self);
+        for (ThreadHeap* heap = _heaps; heap != null; heap = heap->NextInKind) ReclaimHeap(heap);
+        if (_shared != null) ReclaimHeap(_shared);
+        if (others) UnblockHeaps();
+    }
+
+    /// <summary>Blocks every live heap but <paramref name="self"/> and waits until none is inside a fast path.</summary>
+    private bool BlockHeaps(ThreadHeap* self)
+    {
+        bool any = false;
+        for (ThreadHeap* heap = _heaps; heap != null; heap = heap->NextInKind)
+        {
+            if (heap == self || heap->Orphaned != 0) continue;
+            heap->Blocked = 1;
+            any = true;
+        }
+        if (!any) return false;
+        // Pairs with the owner's plain "Busy = 1; read Blocked": after this barrier either the owner sees Blocked,
+        // or we see its Busy and wait for it to leave the fast path.
+        Interlocked.MemoryBarrierProcessWide();
+        for (ThreadHeap* heap = _heaps; heap != null; heap = heap->NextInKind)
+        {
+            var spinner = new SpinWait();
+            while (heap->Blocked != 0 && Volatile.Read(ref heap->Busy) != 0) spinner.SpinOnce();
+        }
+        return true;
+    }
+
+    private void UnblockHeaps()
+    {
+        for (ThreadHeap* heap = _heaps; heap != null; heap = heap->NextInKind) Volatile.Write(ref heap->Blocked, 0);
+    }
+
+    private void ReclaimHeap(ThreadHeap* heap)
+    {
+        for (int bin = 0; bin < SizeClasses.BinCount; bin++)
+        {
+            RescanFull(heap, bin);
+            for (Page* page = (Page*)heap->Direct[bin]; page != EmptyPage && page != null;)
+            {
+                Page* next = page->Next;
+                Collect(page);
+                if (page->Used == 0) ReleaseSmallPage(heap, page);
+                page = next;
+            }
+        }
+    }
+
+    /// <summary>Periodic work from the purger: reclaim cached pages now and then, and give back storage of long-free spans.</summary>
+    internal void Tick(long now)
+    {
+        bool reclaimDue = _reclaimHint && now >= Volatile.Read(ref _nextReclaim);
+        long nextPurge = Volatile.Read(ref _nextPurge);
+        if (!reclaimDue && (nextPurge == 0 || now < nextPurge)) return;
+        if (!_lock.TryEnter()) return;
+        try
+        {
+            if (_disposed) return;
+            if (reclaimDue && !Conservative)
+            {
+                _reclaimHint = false;
+                _nextReclaim = now + ReclaimIntervalMs;
+                ReclaimLocked(null);
+            }
+            PurgeExpiredLocked(now);
+        }
+        finally
+        {
+            _lock.Exit();
+        }
+    }
+
+    /// <summary>Allocated (usable bytes of live blocks), active (bytes of pages in use) and resident (committed) bytes.</summary>
+    public (long Allocated, long Active, long Resident) GetStats()
+    {
+        lock (_lock)
+        {
+            long allocated = _largeAllocatedBytes;
+            for (ThreadHeap* heap = _heaps; heap != null; heap = heap->NextInKind) allocated += heap->AllocatedBytes;
+            if (_shared != null) allocated += _shared->AllocatedBytes;
+            // Per-thread counters are exact when read quiescent; a snapshot racing with other threads is clamped to the invariant.
+            return (Math.Clamp(allocated, 0, _activeBytes), _activeBytes, _committedBytes);
+        }
+    }
+
+    /// <summary>Destroys the kind: waits for operations in flight, then releases every block, region and the source. Idempotent.</summary>
+    public void Dispose()
+    {
+        lock (_lock)
+        {
+            if (_disposed) return;
+            _disposed = true;
+            BlockHeaps(ThreadHeaps.Find(Slot, Uid));
+            for (ThreadHeap* heap = _heaps, next; heap != null; heap = next)
+            {
+                next = heap->NextInKind;
+                if (heap->Orphaned != 0)
+                {
+                    FreeHeap(heap);
+                    continue;
+                }
+                // The owner thread keeps the heap struct (its table points at it) until the slot is reused or it exits.
+                Volatile.Write(ref heap->Blocked, 1);
+                ResetHeap(heap);
+                heap->KindUid = 0;
+                heap->NextInKind = heap->PrevInKind = null;
+            }
+            _heaps = null;
+            if (_shared != null) FreeHeap(_shared);
+            for (int i = 0; i < _regionCount; i++)
+            {
+                Region region = _regions[i]!;
+                AddressMap.Unregister(region.Base, region.Size);
+                region.Release(Source);
+            }
+        }
+        Source.Dispose();
+        KindRegistry.Remove(Slot, Name, published: true);
+    }
+}

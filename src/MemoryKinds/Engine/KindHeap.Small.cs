@@ -1,0 +1,333 @@
+using System.Runtime.CompilerServices;
+
+namespace MemoryKinds.Engine;
+
+// Small blocks (up to 512 KiB): the slow paths behind the inlined Alloc/Free. Everything here that touches a heap's
+// lists runs under the kind's lock (see the invariants in Types.cs).
+internal sealed unsafe partial class KindHeap
+{
+    /// <summary>Set when a page emptied but stayed cached, or a remote free happened: the purger then reclaims.</summary>
+    private volatile bool _reclaimHint;
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void* AllocSlow(nuint size, nuint alignment)
+    {
+        int bin = BinFor(size, alignment);
+        if (bin < 0) return AllocLarge(size, alignment, zeroed: false);
+        if (Conservative)
+        {
+            lock (_lock)
+            {
+                ThrowIfDisposed();
+                return AllocFromBin(_shared, bin);
+            }
+        }
+        ThreadHeap* heap = ThreadHeaps.GetOrAttach(this);
+        lock (_lock)
+        {
+            ThrowIfDisposed();
+            return AllocFromBin(heap, bin);
+        }
+    }
+
+    /// <summary>Allocates with an alignment of at least 16 (a power of two); null when the kind cannot.</summary>
+    public void* AlignedAlloc(nuint size, nuint alignment)
+        => alignment <= 16 ? Alloc(size) : AllocSlow(size, alignment);
+
+    /// <summary>The bin serving <paramref name="size"/> at <paramref name="alignment"/>, or -1 for a large span.</summary>
+    private static int BinFor(nuint size, nuint alignment)
+    {
+        if (alignment > SizeClasses.SliceSize || size > SizeClasses.SmallMax) return -1;
+        if (alignment > 16) size = (Math.Max(size, alignment) + alignment - 1) & ~(alignment - 1);
+        if (size > SizeClasses.SmallMax) return -1;
+        int bin = size == 0 ? 0 : SizeClasses.BinOfSizeMinusOne(size - 1);
+        // Pages start on 64 KiB boundaries, so a block size that is a multiple of the alignment aligns every block.
+        while (alignment > 16 && bin < SizeClasses.BinCount && SizeClasses.BlockSize(bin) % alignment != 0) bin++;
+        return bin < SizeClasses.BinCount ? bin : -1;
+    }
+
+    /// <summary>Pops a block of <paramref name="bin"/> for <paramref name="heap"/>, finding or making a page as needed. Under the lock.</summary>
+    private Block* AllocFromBin(ThreadHeap* heap, int bin)
+    {
+        bool reclaimed = false;
+        while (true)
+        {
+            Page* page = (Page*)heap->Direct[bin];
+            if (page != EmptyPage)
+            {
+                if (page->Free == null) Collect(page);
+                if (page->Free == null) Extend(page);
+                Block* block = page->Free;
+                if (block != null)
+                {
+                    PopBlock(heap, page, block);
+                    return block;
+                }
+                MoveToFull(heap, page);
+                continue;
+            }
+            if (TakeFullHint(heap, bin) && RescanFull(heap, bin)) continue;
+            page = NewSmallPage(heap, bin);
+            if (page != null)
+            {
+                PushPage(heap, bin, page);
+                continue;
+            }
+            if (reclaimed) return null;
+            ReclaimLocked(heap);
+            reclaimed = true;
+        }
+    }
+
+    /// <summary>Takes the blocks other threads freed into <paramref name="page"/>. Owner or lock holder only.</summary>
+    private static void Collect(Page* page)
+    {
+        nint list = Interlocked.Exchange(ref page->ThreadFree, 0);
+        int collected = 0;
+        for (Block* block = (Block*)list; block != null;)
+        {
+            Block* next = block->Next;
+            nuint offset = (nuint)block - (nuint)page->Start;
+            ulong* word = BlockBits.AllocatedWord(page->Bits, offset);
+            ulong mask = BlockBits.Mask(offset);
+            // Two threads racing to free one block can both get past their checks; keep only one copy.
+            if ((word[0] & mask) != 0)
+            {
+                word[0] &= ~mask;
+                block->Next = page->Free;
+                page->Free = block;
+                collected++;
+            }
+            Interlocked.And(ref word[1], ~mask);
+            block = next;
+        }
+        page->Used -= collected;
+    }
+
+    /// <summary>Carves up to 4 KiB more of the page's never-used blocks into its free list (touching no more memory than that).</summary>
+    private static void Extend(Page* page)
+    {
+        int count = Math.Min(page->MaxBlocks - page->Capacity, Math.Max(1, (int)(4096 / page->BlockSize)));
+        if (count <= 0) return;
+        byte* first = page->Start + (nuint)page->Capacity * page->BlockSize;
+        for (int i = 0; i < count - 1; i++)
+            ((Block*)(first + (nuint)i * page->BlockSize))->Next = (Block*)(first + (nuint)(i + 1) * page->BlockSize);
+        ((Block*)(first + (nuint)(count - 1) * page->BlockSize))->Next = page->Free;
+        page->Free = (Block*)first;
+        page->Capacity += count;
+    }
+
+    private void MoveToFull(ThreadHeap* heap, Page* page)
+    {
+        int bin = page->Bin;
+        UnlinkPage(heap, bin, page);
+        Volatile.Write(ref page->IsFull, 1);
+        LinkFull(heap, bin, page);
+        // Dekker with FreeRemote (push, then read IsFull): either it sees IsFull and hints, or we see its block here.
+        Interlocked.MemoryBarrier();
+        if (Volatile.Read(ref page->ThreadFree) != 0) MoveFromFull(heap, page);
+    }
+
+    private void MoveFromFull(ThreadHeap* heap, Page* page)
+    {
+        UnlinkFull(heap, page->Bin, page);
+        Volatile.Write(ref page->IsFull, 0);
+        PushPage(heap, page->Bin, page);
+    }
+
+    private static bool TakeFullHint(ThreadHeap* heap, int bin)
+    {
+        ref ulong hints = ref bin < 64 ? ref heap->FullHintLow : ref heap->FullHintHigh;
+        ulong mask = 1UL << (bin & 63);
+        return (Volatile.Read(ref hints) & mask) != 0 && (Interlocked.And(ref hints, ~mask) & mask) != 0;
+    }
+
+    private static void SetFullHint(ThreadHeap* heap, int bin)
+    {
+        ref ulong hints = ref bin < 64 ? ref heap->FullHintLow : ref heap->FullHintHigh;
+        ulong mask = 1UL << (bin & 63);
+        if ((Volatile.Read(ref hints) & mask) == 0) Interlocked.Or(ref hints, mask);
+    }
+
+    /// <summary>Collects the full pages of a bin; those with free blocks go back to the bin list. True if any did.</summary>
+    private bool RescanFull(ThreadHeap* heap, int bin)
+    {
+        bool found = false;
+        for (Page* page = (Page*)heap->Full[bin]; page != null;)
+        {
+            Page* next = page->Next;
+            Collect(page);
+            if (page->Free != null)
+            {
+                MoveFromFull(heap, page);
+                found = true;
+                if (page->Used == 0 && page != (Page*)heap->Direct[bin]) ReleaseSmallPage(heap, page);
+            }
+            page = next;
+        }
+        return found;
+    }
+
+    /// <summary>After a local free left a page empty or no longer full. Called without Busy; takes the lock.</summary>
+    private void AfterLocalFree(ThreadHeap* heap, Page* page)
+    {
+        lock (_lock)
+        {
+            // A reclaim may have moved the page while we waited for the lock: act only if it is still ours.
+            if (_disposed || page->Owner != heap || page->State != SliceState.Small) return;
+            ReviewPage(heap, page);
+        }
+    }
+
+    /// <summary>Puts a page on the list its state calls for, and gives an empty page back. Under the lock.</summary>
+    private void ReviewPage(ThreadHeap* heap, Page* page)
+    {
+        if (page->IsFull != 0 && page->Free != null) MoveFromFull(heap, page);
+        if (page->Used != 0) return;
+        // The current page of a bin stays cached (no lock per alloc/free pair); the purger or a reclaim takes it later.
+        if (Conservative || page != (Page*)heap->Direct[page->Bin]) ReleaseSmallPage(heap, page);
+        else _reclaimHint = true;
+    }
+
+    private void ReleaseSmallPage(ThreadHeap* heap, Page* page)
+    {
+        if (page->IsFull != 0) UnlinkFull(heap, page->Bin, page);
+        else UnlinkPage(heap, page->Bin, page);
+        FreePageLocked(page);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void FreeSlow(void* p)
+    {
+        if (p == null) return;
+        ThrowIfDisposed();
+        Region region = RegionOf(p) ?? throw ForeignPointer(p, "ptr");
+        if (Conservative)
+        {
+            lock (_lock)
+            {
+                ThrowIfDisposed();
+                Page* page = RequireLive(region, p);
+                if (page->State == SliceState.Large) FreeLargeLocked(page);
+                else
+                {
+                    LocalFree(_shared, page, (Block*)p);
+                    ReviewPage(_shared, page);
+                }
+            }
+            return;
+        }
+        ThreadHeap* heap = EnterHeap();
+        Page* live = LivePage(region, p);
+        if (live == null)
+        {
+            heap->Busy = 0;
+            throw NotLive(p);
+        }
+        if (live->State == SliceState.Large)
+        {
+            heap->Busy = 0;
+            lock (_lock)
+            {
+                ThrowIfDisposed();
+                FreeLargeLocked(RequireLive(region, p));
+            }
+            return;
+        }
+        if (live->Owner == heap)
+        {
+            LocalFree(heap, live, (Block*)p);
+            bool review = (live->Used == 0) | (live->IsFull != 0);
+            heap->Busy = 0;
+            if (review) AfterLocalFree(heap, live);
+            return;
+        }
+        bool doubleFree = !FreeRemote(heap, live, (Block*)p);
+        heap->Busy = 0;
+        if (doubleFree) throw NotLive(p);
+    }
+
+    private static void LocalFree(ThreadHeap* heap, Page* page, Block* block)
+    {
+        nuint offset = (nuint)block - (nuint)page->Start;
+        *BlockBits.AllocatedWord(page->Bits, offset) &= ~BlockBits.Mask(offset);
+        block->Next = page->Free;
+        page->Free = block;
+        page->Used--;
+        heap->AllocatedBytes -= (long)page->BlockSize;
+    }
+
+    /// <summary>Frees a block into a page another thread owns. False (and nothing changed) if it is already pending.</summary>
+    private bool FreeRemote(ThreadHeap* heap, Page* page, Block* block)
+    {
+        nuint offset = (nuint)block - (nuint)page->Start;
+        ulong* word = BlockBits.AllocatedWord(page->Bits, offset);
+        ulong mask = BlockBits.Mask(offset);
+        if ((Interlocked.Or(ref word[1], mask) & mask) != 0) return false;
+        nint head;
+        do
+        {
+            head = Volatile.Read(ref page->ThreadFree);
+            block->Next = (Block*)head;
+        }
+        while (Interlocked.CompareExchange(ref page->ThreadFree, (nint)block, head) != head);
+        heap->AllocatedBytes -= (long)page->BlockSize;
+        if (Volatile.Read(ref page->IsFull) != 0) SetFullHint(page->Owner, page->Bin);
+        if (!_reclaimHint) _reclaimHint = true;
+        return true;
+    }
+
+    /// <summary>The page of a live block starting at <paramref name="p"/> in <paramref name="region"/>, or null.</summary>
+    private static Page* LivePage(Region region, void* p)
+    {
+        if (((nuint)p & 15) != 0) return null;
+        nuint offset = (nuint)p - (nuint)region.Base;
+        ulong* word = BlockBits.AllocatedWord(region.Bits, offset);
+        if ((word[0] & ~Volatile.Read(ref word[1]) & BlockBits.Mask(offset)) == 0) return null;
+        return region.Pages[offset >> SizeClasses.SliceShift].Head;
+    }
+
+    private Page* RequireLive(Region region, void* p)
+    {
+        Page* page = LivePage(region, p);
+        return page != null ? page : throw NotLive(p);
+    }
+
+    private ArgumentException NotLive(void* p)
+        => new($"The pointer 0x{(nuint)p:x} is not a live block of kind '{Name}': it was already freed, points inside a block, or was never allocated.", "ptr");
+
+    // ---------------------------------------------------------------- heap page lists
+
+    private static void PushPage(ThreadHeap* heap, int bin, Page* page)
+    {
+        Page* head = (Page*)heap->Direct[bin];
+        page->Prev = null;
+        page->Next = head == EmptyPage ? null : head;
+        if (page->Next != null) page->Next->Prev = page;
+        heap->Direct[bin] = (long)page;
+    }
+
+    private static void UnlinkPage(ThreadHeap* heap, int bin, Page* page)
+    {
+        if (page->Prev != null) page->Prev->Next = page->Next;
+        else heap->Direct[bin] = page->Next == null ? (long)EmptyPage : (long)page->Next;
+        if (page->Next != null) page->Next->Prev = page->Prev;
+        page->Next = page->Prev = null;
+    }
+
+    private static void LinkFull(ThreadHeap* heap, int bin, Page* page)
+    {
+        page->Prev = null;
+        page->Next = (Page*)heap->Full[bin];
+        if (page->Next != null) page->Next->Prev = page;
+        heap->Full[bin] = (long)page;
+    }
+
+    private static void UnlinkFull(ThreadHeap* heap, int bin, Page* page)
+    {
+        if (page->Prev != null) page->Prev->Next = page->Next;
+        else heap->Full[bin] = (long)page->Next;
+        if (page->Next != null) page->Next->Prev = page->Prev;
+        page->Next = page->Prev = null;
+    }
+}

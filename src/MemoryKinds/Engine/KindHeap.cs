@@ -1,0 +1,208 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
+namespace MemoryKinds.Engine;
+
+/// <summary>
+/// The engine side of one kind: its regions, its thread heaps, its free spans. This file holds the state and the fast
+/// paths; the partial files hold small-block slow paths, large blocks, spans, and lifetime (attach, reclaim, dispose).
+/// </summary>
+internal sealed unsafe partial class KindHeap
+{
+    /// <summary>Stands in for "no page" in <see cref="ThreadHeap.Direct"/>: its free list is always empty.</summary>
+    internal static readonly Page* EmptyPage = (Page*)NativeMemory.AllocZeroed((nuint)sizeof(Page));
+
+    public readonly int Slot;
+    public readonly long Uid;
+    public readonly string Name;
+    public readonly MemorySource Source;
+    public readonly bool Conservative;
+    /// <summary>The public kind object; set by the kinds layer.</summary>
+    public object? Owner;
+
+    // Region 0 copied into readonly fields, so the free fast path needs no map lookup.
+    private readonly byte* _base0;
+    private readonly nuint _size0;
+    private readonly Page* _pages0;
+    private readonly ulong* _bits0;
+
+    private readonly Lock _lock = new();
+    private readonly long _limit;
+    private Region?[] _regions = new Region?[4];
+    private int _regionCount;
+    private volatile bool _disposed;
+
+    private KindHeap(string name, int slot, long uid, MemorySource source, bool conservative, Region first)
+    {
+        Name = name;
+        Slot = slot;
+        Uid = uid;
+        Source = source;
+        Conservative = conservative;
+        _limit = source.Limit;
+        _regions[0] = first;
+        _regionCount = 1;
+        _base0 = first.Base;
+        _size0 = first.Size;
+        _pages0 = first.Pages;
+        _bits0 = first.Bits;
+        InitializeSpans(first);
+        if (conservative) _shared = NewHeap();
+    }
+
+    public bool IsDisposed => _disposed;
+
+    /// <summary>Creates the engine for a kind over <paramref name="source"/> (which it owns from then on, also on failure).</summary>
+    /// <exception cref="ArgumentException">A live kind has the same name.</exception>
+    /// <exception cref="OutOfMemoryException">No address space for the first region.</exception>
+    public static KindHeap Create(string name, MemorySource source, bool conservative)
+    {
+        (int slot, long uid) = KindRegistry.Reserve(name);
+        Region? first = null;
+        try
+        {
+            first = Region.TryCreate(source, FirstRegionSize(source), 0)
+                ?? throw new OutOfMemoryException($"No address space left for kind '{name}'.");
+            var heap = new KindHeap(name, slot, uid, source, conservative, first);
+            AddressMap.Register(first.Base, first.Size, AddressMap.Encode(slot, 0));
+            KindRegistry.Publish(slot, heap);
+            Purger.EnsureStarted();
+            return heap;
+        }
+        catch
+        {
+            first?.Release(source);
+            KindRegistry.Remove(slot, name, published: false);
+            throw;
+        }
+    }
+
+    // ---------------------------------------------------------------- fast paths
+
+    /// <summary>Allocates <paramref name="size"/> bytes (0 gives a unique 16-byte block); null when the kind is full.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void* Alloc(nuint size)
+    {
+        nuint s = size - 1;
+        if (s < SizeClasses.SmallMax)
+        {
+            ThreadHeap* heap = ThreadHeaps.Find(Slot, Uid);
+            if (heap != null)
+            {
+                heap->Busy = 1;
+                if (heap->Blocked == 0)
+                {
+                    Page* page = (Page*)heap->Direct[SizeClasses.BinOfSizeMinusOne(s)];
+                    Block* block = page->Free;
+                    if (block != null)
+                    {
+                        PopBlock(heap, page, block);
+                        Volatile.Write(ref heap->Busy, 0);
+                        return block;
+                    }
+                }
+                heap->Busy = 0;
+            }
+        }
+        return AllocSlow(size, 0);
+    }
+
+    /// <summary>Frees a block of this kind.</summary>
+    /// <exception cref="ArgumentException">The pointer is not a live block of this kind (foreign, interior, or already freed).</exception>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void Free(void* p)
+    {
+        nuint offset = (nuint)p - (nuint)_base0;
+        if (offset < _size0 && ((nuint)p & 15) == 0)
+        {
+            ThreadHeap* heap = ThreadHeaps.Find(Slot, Uid);
+            if (heap != null)
+            {
+                heap->Busy = 1;
+                if (heap->Blocked == 0)
+                {
+                    ulong* word = BlockBits.AllocatedWord(_bits0, offset);
+                    ulong mask = BlockBits.Mask(offset);
+                    // Allocated and not already pending a remote free: only then is _pages0 known to describe a live page.
+                    if ((word[0] & ~word[1] & mask) != 0)
+                    {
+                        Page* page = _pages0[offset >> SizeClasses.SliceShift].Head;
+                        if (page->Owner == heap)
+                        {
+                            word[0] &= ~mask;
+                            Block* block = (Block*)p;
+                            block->Next = page->Free;
+                            page->Free = block;
+                            heap->AllocatedBytes -= (long)page->BlockSize;
+                            if ((--page->Used == 0) | (page->IsFull != 0))
+                            {
+                                heap->Busy = 0;
+                                AfterLocalFree(heap, page);
+                                return;
+                            }
+                            Volatile.Write(ref heap->Busy, 0);
+                            return;
+                        }
+                    }
+                }
+                heap->Busy = 0;
+            }
+        }
+        FreeSlow(p);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void PopBlock(ThreadHeap* heap, Page* page, Block* block)
+    {
+        page->Free = block->Next;
+        page->Used++;
+        nuint offset = (nuint)block - (nuint)page->Start;
+        *BlockBits.AllocatedWord(page->Bits, offset) |= BlockBits.Mask(offset);
+        heap->AllocatedBytes += (long)page->BlockSize;
+    }
+
+    // ---------------------------------------------------------------- lookups
+
+    /// <summary>The region of this kind that contains <paramref name="p"/>, or null.</summary>
+    internal Region? RegionOf(void* p)
+    {
+        if ((nuint)p - (nuint)_base0 < _size0) return _regions[0];
+        (int slot, int index) = AddressMap.Decode(AddressMap.Lookup(p));
+        if (slot != Slot) return null;
+        Region? region = RegionAt(index);
+        return region is not null && region.Contains(p) ? region : null;
+    }
+
+    private Region? RegionAt(int index)
+    {
+        Region?[] regions = Volatile.Read(ref _regions);
+        return (uint)index < (uint)regions.Length ? Volatile.Read(ref regions[index]) : null;
+    }
+
+    /// <summary>The live kind whose address space holds <paramref name="p"/>, or null. No lock, no syscall.</summary>
+    public static KindHeap? OwnerOf(void* p)
+    {
+        int code = AddressMap.Lookup(p);
+        if (code == 0) return null;
+        (int slot, int index) = AddressMap.Decode(code);
+        KindHeap? heap = KindRegistry.At(slot);
+        if (heap is null || heap._disposed) return null;
+        Region? region = heap.RegionAt(index);
+        return region is not null && region.Contains(p) ? heap : null;
+    }
+
+    /// <summary>The exception for a pointer this kind does not own, naming the kind that does, if any.</summary>
+    internal Exception ForeignPointer(void* p, string parameterName)
+    {
+        KindHeap? other = OwnerOf(p);
+        string message = other is null
+            ? $"The pointer 0x{(nuint)p:x} was not allocated by any memory kind."
+            : $"The pointer 0x{(nuint)p:x} belongs to kind '{other.Name}', not to kind '{Name}'.";
+        return new ArgumentException(message, parameterName);
+    }
+
+    private void ThrowIfDisposed()
+    {
+        if (_disposed) throw new ObjectDisposedException(Name, $"The memory kind '{Name}' has been disposed.");
+    }
+}

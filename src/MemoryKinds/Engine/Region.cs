@@ -1,0 +1,62 @@
+using MemoryKinds.Sources;
+
+namespace MemoryKinds.Engine;
+
+/// <summary>
+/// One reservation of a kind: address space from the source plus its out-of-band metadata (a <see cref="Page"/> per
+/// 64 KiB slice and the block bitmaps). Slices below <see cref="Frontier"/> have been grown into (mapped); each says in
+/// <see cref="Page.Committed"/> whether storage backs it right now.
+/// </summary>
+internal sealed unsafe class Region
+{
+    public readonly int Index;
+    public readonly MemoryRegion Memory;
+    public readonly Page* Pages;
+    public readonly ulong* Bits;
+    public readonly int SliceCount;
+    /// <summary>Slices [0, Frontier) have been grown into; the rest was never touched.</summary>
+    public int Frontier;
+    private readonly nuint _metadataSize;
+
+    private Region(int index, MemoryRegion memory, byte* metadata, nuint metadataSize)
+    {
+        Index = index;
+        Memory = memory;
+        SliceCount = (int)(memory.Size >> SizeClasses.SliceShift);
+        Pages = (Page*)metadata;
+        Bits = (ulong*)(metadata + (nuint)SliceCount * (nuint)sizeof(Page));
+        _metadataSize = metadataSize;
+    }
+
+    public byte* Base => Memory.Base;
+    public nuint Size => Memory.Size;
+
+    public bool Contains(void* p) => (nuint)p - (nuint)Memory.Base < Memory.Size;
+
+    /// <summary>Reserves a region of <paramref name="size"/> bytes; null when the source or the metadata cannot be had.</summary>
+    public static Region? TryCreate(MemorySource source, nuint size, int index)
+    {
+        if (!source.TryReserve(size, out MemoryRegion memory)) return null;
+        if ((nuint)memory.Base % MemorySource.RegionAlignment != 0 || memory.Size != size)
+        {
+            source.Release(memory);
+            throw new InvalidOperationException($"{source.GetType().Name}.TryReserve returned a region that is not aligned to MemorySource.RegionAlignment or not of the requested size.");
+        }
+        nuint slices = size >> SizeClasses.SliceShift;
+        nuint metadataSize = slices * (nuint)sizeof(Page) + BlockBits.BytesFor(size);
+        byte* metadata = MetadataMemory.Allocate(metadataSize);
+        if (metadata == null)
+        {
+            source.Release(memory);
+            return null;
+        }
+        return new Region(index, memory, metadata, metadataSize);
+    }
+
+    /// <summary>Unmaps the region and frees its metadata; every pointer into it dies.</summary>
+    public void Release(MemorySource source)
+    {
+        source.Release(Memory);
+        MetadataMemory.Free((byte*)Pages, _metadataSize);
+    }
+}

@@ -1,0 +1,111 @@
+using System.Runtime.CompilerServices;
+
+namespace MemoryKinds.Engine;
+
+// The engine's core types, gathered in one place. All of them live in native memory: no GC references, no write
+// barriers, no bounds checks on the fast paths.
+//
+// Concurrency invariants (read these before changing any path):
+//  * A small page belongs to one ThreadHeap (its Owner). Only the thread of that heap touches Free, Used, Capacity,
+//    the page's list links and the "allocated" bits of its blocks, and it does so either on a fast path (heap.Busy == 1,
+//    heap.Blocked == 0, no lock) or under the kind's lock.
+//  * Any other thread frees into a page by setting the block's "pending" bit (atomic OR) and pushing the block on
+//    ThreadFree (CAS); the owner collects that stack under the lock.
+//  * Code holding the kind's lock may touch another thread's heap only after setting heap.Blocked, a process-wide
+//    memory barrier, and seeing heap.Busy == 0 (an asymmetric Dekker handshake: the fast path pays two plain stores).
+//  * A thread never holds Busy == 1 while it waits for the kind's lock.
+
+/// <summary>A free block: the first word links to the next free block of the same page.</summary>
+internal unsafe struct Block
+{
+    public Block* Next;
+}
+
+internal enum SliceState : byte
+{
+    /// <summary>Part of a free span (or never used).</summary>
+    Free,
+    /// <summary>Part of a small page of equally sized blocks.</summary>
+    Small,
+    /// <summary>Part of a large span holding one block.</summary>
+    Large,
+}
+
+/// <summary>
+/// Metadata of one 64 KiB slice, kept outside the heap's memory. The first ("head") slice of a page or span describes it
+/// all; <see cref="Head"/> of every slice in use points at its head, so a pointer finds its page with one load.
+/// </summary>
+internal unsafe struct Page
+{
+    // Hot: the alloc and free fast paths read these.
+    public Page* Head;
+    public Block* Free;
+    public ThreadHeap* Owner;
+    public nuint BlockSize;
+    public int Used;
+    /// <summary>1 while the page sits on its owner's full list; remote freers then leave a hint for the owner.</summary>
+    public int IsFull;
+    /// <summary>Blocks freed by other threads: a lock-free stack, collected by the owner.</summary>
+    public nint ThreadFree;
+    /// <summary>The block bitmap words of this page's first KiB (see <see cref="BlockBits"/>).</summary>
+    public ulong* Bits;
+
+    // Cold.
+    public byte* Start;
+    public int Capacity;
+    public int MaxBlocks;
+    public int Slices;
+    public int Bin;
+    public int RegionIndex;
+    public SliceState State;
+    /// <summary>This slice has storage behind it.</summary>
+    public bool Committed;
+    /// <summary>This slice's storage reads as zeros (fresh or decommitted, and not handed out since).</summary>
+    public bool Zeroed;
+    /// <summary>Links in a heap's bin list or full list, or in a free-span list.</summary>
+    public Page* Next, Prev;
+    /// <summary>Free spans: time (<see cref="Environment.TickCount64"/>) from which the span may be decommitted.</summary>
+    public long PurgeAt;
+}
+
+/// <summary>A thread's heap in one kind: the page lists the allocation fast path reads, and the handshake words.</summary>
+internal unsafe struct ThreadHeap
+{
+    /// <summary>1 while the owner thread works on this heap without the kind's lock.</summary>
+    public int Busy;
+    /// <summary>Non-zero while a lock holder (reclaim, dispose) works on this heap; the owner then takes the slow path.</summary>
+    public int Blocked;
+    /// <summary>The kind this heap serves; 0 once detached (the kind was disposed).</summary>
+    public long KindUid;
+    /// <summary>Bytes allocated through this heap minus bytes freed by its thread (any page): exact, single writer.</summary>
+    public long AllocatedBytes;
+    /// <summary>1 when the owner thread has exited; the kind hands the heap, pages and all, to the next new thread.</summary>
+    public int Orphaned;
+    /// <summary>Bits per bin: a remote free landed in one of this heap's full pages.</summary>
+    public ulong FullHintLow, FullHintHigh;
+    public ThreadHeap* NextInKind, PrevInKind;
+    /// <summary>Per bin: the first page with free blocks (the one allocation pops from), or the shared empty page.</summary>
+    public fixed long Direct[SizeClasses.BinCount];
+    /// <summary>Per bin: pages with no free block left.</summary>
+    public fixed long Full[SizeClasses.BinCount];
+}
+
+/// <summary>A thread's table of heaps, indexed by kind slot.</summary>
+internal unsafe struct HeapTable
+{
+    public int Count;
+    public ThreadHeap** Heaps;
+}
+
+/// <summary>Bit operations on the out-of-band block bitmaps: per KiB of region two words, "allocated" then "pending free".</summary>
+internal static unsafe class BlockBits
+{
+    /// <summary>Bytes of bitmap for <paramref name="regionSize"/> bytes of heap: 16 per KiB.</summary>
+    public static nuint BytesFor(nuint regionSize) => regionSize >> 6;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static ulong* AllocatedWord(ulong* bits, nuint offset) => bits + ((offset >> 10) << 1);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static ulong Mask(nuint offset) => 1UL << (int)((offset >> 4) & 63);
+}

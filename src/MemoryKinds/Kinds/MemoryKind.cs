@@ -1,0 +1,200 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using MemoryKinds.Engine;
+
+namespace MemoryKinds;
+
+/// <summary>
+/// A heap with its own source of pages: a memory-mapped file in a directory (<see cref="PmemKind"/>), DRAM
+/// (<see cref="Default"/>), or any <see cref="MemorySource"/> (<see cref="Create"/>). All members are thread-safe and any
+/// thread may free any block.
+/// </summary>
+/// <remarks>
+/// Differences from memkind: <see cref="Alloc"/> of 0 bytes returns a unique, freeable block (memkind returns NULL), as
+/// <see cref="System.Runtime.InteropServices.NativeMemory.Alloc(nuint)"/> does; failures throw
+/// <see cref="OutOfMemoryException"/> (or return null from the Try forms) instead of setting errno; a pointer of another
+/// kind, of no kind, or already freed is reported with <see cref="ArgumentException"/> instead of crashing.
+/// </remarks>
+public abstract unsafe class MemoryKind : IDisposable
+{
+    private static readonly MemoryKind s_default = new DefaultMemoryKind();
+
+    private protected readonly KindHeap _heap;
+
+    private protected MemoryKind(string name, MemorySource source, MemoryUsagePolicy policy)
+    {
+        UsagePolicy = policy;
+        _heap = KindHeap.Create(name, source, policy == MemoryUsagePolicy.Conservative);
+        _heap.Owner = this;
+    }
+
+    /// <summary>The DRAM kind (memkind's <c>MEMKIND_DEFAULT</c>). <see cref="Dispose"/> on it does nothing.</summary>
+    public static MemoryKind Default => s_default;
+
+    /// <summary>The kind's name, unique among live kinds.</summary>
+    public string Name => _heap.Name;
+
+    /// <summary>Whether the kind has been disposed (destroyed).</summary>
+    public bool IsDisposed => _heap.IsDisposed;
+
+    /// <summary>The most bytes the kind can hold: its size limit, or the size of what backs it (memkind_get_capacity).</summary>
+    public long Capacity => _heap.Source.Capacity;
+
+    /// <summary>How eagerly the kind gives the storage of freed memory back.</summary>
+    public MemoryUsagePolicy UsagePolicy { get; }
+
+    /// <summary>The source the kind's pages come from.</summary>
+    public MemorySource Source => _heap.Source;
+
+    /// <summary>Allocates <paramref name="size"/> bytes, 16-byte aligned (0 bytes gives a unique block).</summary>
+    /// <exception cref="OutOfMemoryException">The kind cannot give that much.</exception>
+    /// <exception cref="ObjectDisposedException">The kind is disposed.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void* Alloc(nuint size)
+    {
+        void* p = _heap.Alloc(size);
+        if (p == null) ThrowOutOfMemory(size);
+        return p;
+    }
+
+    /// <summary>Allocates <paramref name="size"/> bytes like <see cref="Alloc"/>, but returns null when the kind cannot give them.</summary>
+    /// <exception cref="ObjectDisposedException">The kind is disposed.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void* TryAlloc(nuint size) => _heap.Alloc(size);
+
+    /// <summary>Allocates <paramref name="count"/> × <paramref name="size"/> zeroed bytes (calloc).</summary>
+    /// <exception cref="OutOfMemoryException">The product overflows or the kind cannot give that much.</exception>
+    /// <exception cref="ObjectDisposedException">The kind is disposed.</exception>
+    public void* AllocZeroed(nuint count, nuint size)
+    {
+        void* p = TryAllocZeroed(count, size);
+        if (p == null) ThrowOutOfMemory(size);
+        return p;
+    }
+
+    /// <summary>Allocates zeroed memory like <see cref="AllocZeroed"/>, but returns null on overflow or when the kind is full.</summary>
+    /// <exception cref="ObjectDisposedException">The kind is disposed.</exception>
+    public void* TryAllocZeroed(nuint count, nuint size)
+    {
+        if (size != 0 && count > nuint.MaxValue / size) return null;
+        return _heap.AllocZeroed(count * size);
+    }
+
+    /// <summary>Allocates <paramref name="size"/> bytes aligned to <paramref name="alignment"/>.</summary>
+    /// <exception cref="ArgumentException"><paramref name="alignment"/> is not a power of two.</exception>
+    /// <exception cref="OutOfMemoryException">The kind cannot give that much at that alignment (for example 2^40).</exception>
+    /// <exception cref="ObjectDisposedException">The kind is disposed.</exception>
+    public void* AlignedAlloc(nuint size, nuint alignment)
+    {
+        void* p = TryAlignedAlloc(size, alignment);
+        if (p == null) ThrowOutOfMemory(size);
+        return p;
+    }
+
+    /// <summary>Allocates aligned memory like <see cref="AlignedAlloc"/>, but returns null when the kind cannot.</summary>
+    /// <exception cref="ArgumentException"><paramref name="alignment"/> is not a power of two.</exception>
+    /// <exception cref="ObjectDisposedException">The kind is disposed.</exception>
+    public void* TryAlignedAlloc(nuint size, nuint alignment)
+    {
+        if (!BitOperations.IsPow2(alignment)) throw new ArgumentException($"The alignment {alignment} is not a power of two.", nameof(alignment));
+        return _heap.AlignedAlloc(size, alignment);
+    }
+
+    /// <summary>Resizes a block, keeping its contents up to the smaller size; a null <paramref name="ptr"/> allocates.</summary>
+    /// <returns>The block, moved or not.</returns>
+    /// <exception cref="OutOfMemoryException">The kind cannot give that much; <paramref name="ptr"/> stays valid and unchanged.</exception>
+    /// <exception cref="ArgumentException"><paramref name="ptr"/> is not a live block of this kind.</exception>
+    /// <exception cref="ObjectDisposedException">The kind is disposed.</exception>
+    public void* Realloc(void* ptr, nuint size)
+    {
+        void* p = TryRealloc(ptr, size);
+        if (p == null) ThrowOutOfMemory(size);
+        return p;
+    }
+
+    /// <summary>Resizes a block like <see cref="Realloc"/>, but returns null when the kind is full (<paramref name="ptr"/> untouched and still valid).</summary>
+    /// <exception cref="ArgumentException"><paramref name="ptr"/> is not a live block of this kind.</exception>
+    /// <exception cref="ObjectDisposedException">The kind is disposed.</exception>
+    public void* TryRealloc(void* ptr, nuint size) => ptr == null ? _heap.Alloc(size) : _heap.Realloc(ptr, size);
+
+    /// <summary>Frees a block of this kind; null does nothing.</summary>
+    /// <exception cref="ArgumentException"><paramref name="ptr"/> is not a live block of this kind (another kind's, no kind's, inside a block, or freed already); nothing is changed.</exception>
+    /// <exception cref="ObjectDisposedException">The kind is disposed.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void Free(void* ptr) => _heap.Free(ptr);
+
+    /// <summary>The usable size of a block (at least what was asked for); 0 for null.</summary>
+    /// <exception cref="ArgumentException"><paramref name="ptr"/> is not a live block of this kind.</exception>
+    /// <exception cref="ObjectDisposedException">The kind is disposed.</exception>
+    public nuint GetUsableSize(void* ptr) => ptr == null ? 0 : _heap.UsableSize(ptr);
+
+    /// <summary>memkind_defrag_reallocate: moves the block out of a sparsely used page so that page can be given back.</summary>
+    /// <returns>The new pointer (the old one is freed), or null when the block was not moved (the old one stays valid).</returns>
+    /// <exception cref="ArgumentException"><paramref name="ptr"/> is not a live block of this kind.</exception>
+    /// <exception cref="ObjectDisposedException">The kind is disposed.</exception>
+    public void* DefragRealloc(void* ptr) => ptr == null ? null : _heap.DefragRealloc(ptr);
+
+    /// <summary>The kind's memory use now; no refresh step is needed.</summary>
+    /// <exception cref="ObjectDisposedException">The kind is disposed.</exception>
+    public KindStats GetStats()
+    {
+        ObjectDisposedException.ThrowIf(IsDisposed, this);
+        (long allocated, long active, long resident) = _heap.GetStats();
+        return new KindStats(allocated, active, resident);
+    }
+
+    /// <summary>
+    /// Destroys the kind (memkind_destroy_kind): every block, the address space and the backing file are released; calls
+    /// in flight on other threads finish first, later calls throw <see cref="ObjectDisposedException"/>. Idempotent.
+    /// Touching a block of a disposed kind is a fatal access violation, as with any freed native memory.
+    /// </summary>
+    public virtual void Dispose()
+    {
+        _heap.Dispose();
+        GC.SuppressFinalize(this);
+    }
+
+    /// <summary>The kind that owns <paramref name="ptr"/> (any address inside its heap), or null for null or memory no kind owns. Never crashes; O(1), no lock, no syscall.</summary>
+    public static MemoryKind? Detect(void* ptr) => ptr == null ? null : KindHeap.OwnerOf(ptr)?.Owner as MemoryKind;
+
+    /// <summary>Frees a block of whichever kind owns it (memkind_free with a NULL kind); null does nothing.</summary>
+    /// <exception cref="ArgumentException">No kind owns <paramref name="ptr"/>, or it is not a live block.</exception>
+    public static void FreeAny(void* ptr)
+    {
+        if (ptr == null) return;
+        MemoryKind kind = Detect(ptr) ?? throw new ArgumentException($"The pointer 0x{(nuint)ptr:x} was not allocated by any memory kind.", nameof(ptr));
+        kind.Free(ptr);
+    }
+
+    /// <summary>Creates a kind over any <paramref name="source"/> (memkind_create with custom ops); the kind owns the source from then on.</summary>
+    /// <exception cref="ArgumentNullException"><paramref name="name"/> or <paramref name="source"/> is null.</exception>
+    /// <exception cref="ArgumentException"><paramref name="name"/> is empty or a live kind already has it.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="policy"/> is not defined.</exception>
+    public static MemoryKind Create(string name, MemorySource source, MemoryUsagePolicy policy = MemoryUsagePolicy.Default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(name);
+        ArgumentNullException.ThrowIfNull(source);
+        ThrowIfUndefined(policy);
+        return new CustomMemoryKind(name, source, policy);
+    }
+
+    /// <summary>The kind's name, source and policy.</summary>
+    public override string ToString() => $"{Name} ({_heap.Source.Description}, {UsagePolicy}{(IsDisposed ? ", disposed" : "")})";
+
+    private protected static void ThrowIfUndefined(MemoryUsagePolicy policy)
+    {
+        if (!Enum.IsDefined(policy)) throw new ArgumentOutOfRangeException(nameof(policy), policy, "Undefined memory usage policy.");
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void ThrowOutOfMemory(nuint size)
+        => throw new OutOfMemoryException($"Memory kind '{Name}' cannot allocate {size} bytes.");
+
+    private sealed class CustomMemoryKind(string name, MemorySource source, MemoryUsagePolicy policy) : MemoryKind(name, source, policy);
+
+    /// <summary>The DRAM kind: lives as long as the process.</summary>
+    private sealed class DefaultMemoryKind() : MemoryKind("default", new AnonymousMemorySource(), MemoryUsagePolicy.Default)
+    {
+        public override void Dispose() { }
+    }
+}
