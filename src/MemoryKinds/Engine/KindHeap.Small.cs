@@ -169,6 +169,7 @@ internal sealed unsafe partial class KindHeap
     }
 
     /// <summary>After a local free left a page empty or no longer full. Called without Busy; takes the lock.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
     private void AfterLocalFree(ThreadHeap* heap, Page* page)
     {
         lock (_lock)
@@ -254,7 +255,6 @@ internal sealed unsafe partial class KindHeap
         block->Next = page->Free;
         page->Free = block;
         page->Used--;
-        heap->AllocatedBytes -= (long)page->BlockSize;
     }
 
     /// <summary>Frees a block into a page another thread owns. False (and nothing changed) if it is already pending.</summary>
@@ -271,7 +271,6 @@ internal sealed unsafe partial class KindHeap
             block->Next = (Block*)head;
         }
         while (Interlocked.CompareExchange(ref page->ThreadFree, (nint)block, head) != head);
-        heap->AllocatedBytes -= (long)page->BlockSize;
         if (Volatile.Read(ref page->IsFull) != 0) SetFullHint(page->Owner, page->Bin);
         if (!_reclaimHint) _reclaimHint = true;
         return true;

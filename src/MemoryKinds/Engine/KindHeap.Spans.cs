@@ -160,7 +160,9 @@ internal sealed unsafe partial class KindHeap
     private int GrowTarget(Region region, int end)
     {
         if (Conservative) return end;
-        int ahead = Math.Clamp(region.Frontier, 4, 128);
+        // Grow by what is already mapped (so the number of grows is logarithmic), at most 8 MiB ahead; the first grow is
+        // exact, which keeps creating a kind for one small block cheap.
+        int ahead = Math.Min(region.Frontier, 128);
         return Math.Min(region.SliceCount, Math.Max(end, region.Frontier + ahead));
     }
 

@@ -86,7 +86,7 @@ internal sealed unsafe partial class KindHeap
         nuint s = size - 1;
         if (s < SizeClasses.SmallMax)
         {
-            ThreadHeap* heap = ThreadHeaps.Find(Slot, Uid);
+            ThreadHeap* heap = ThreadHeaps.FindInSlot(Slot);
             if (heap != null)
             {
                 heap->Busy = 1;
@@ -115,7 +115,7 @@ internal sealed unsafe partial class KindHeap
         nuint offset = (nuint)p - (nuint)_base0;
         if (offset < _size0 && ((nuint)p & 15) == 0)
         {
-            ThreadHeap* heap = ThreadHeaps.Find(Slot, Uid);
+            ThreadHeap* heap = ThreadHeaps.FindInSlot(Slot);
             if (heap != null)
             {
                 heap->Busy = 1;
@@ -133,12 +133,17 @@ internal sealed unsafe partial class KindHeap
                             Block* block = (Block*)p;
                             block->Next = page->Free;
                             page->Free = block;
-                            heap->AllocatedBytes -= (long)page->BlockSize;
                             if ((--page->Used == 0) | (page->IsFull != 0))
                             {
-                                heap->Busy = 0;
-                                AfterLocalFree(heap, page);
-                                return;
+                                // An empty page that is its bin's current page stays cached without the lock (an
+                                // alloc/free pair must not lock); the purger takes it back later.
+                                if (page->IsFull != 0 || (Page*)heap->Direct[page->Bin] != page)
+                                {
+                                    heap->Busy = 0;
+                                    AfterLocalFree(heap, page);
+                                    return;
+                                }
+                                if (!_reclaimHint) _reclaimHint = true;
                             }
                             Volatile.Write(ref heap->Busy, 0);
                             return;
@@ -158,7 +163,6 @@ internal sealed unsafe partial class KindHeap
         page->Used++;
         nuint offset = (nuint)block - (nuint)page->Start;
         *BlockBits.AllocatedWord(page->Bits, offset) |= BlockBits.Mask(offset);
-        heap->AllocatedBytes += (long)page->BlockSize;
     }
 
     // ---------------------------------------------------------------- lookups

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using MemoryKinds.Sources;
 
 namespace MemoryKinds.Engine;
@@ -57,6 +58,10 @@ internal sealed unsafe class Region
     public void Release(MemorySource source)
     {
         source.Release(Memory);
+        // Only slices up to the frontier (and the initial span's tail) were ever written: zero them so the block can be reused.
+        NativeMemory.Clear(Pages, (nuint)Math.Min(Frontier + 1, SliceCount) * (nuint)sizeof(Page));
+        Pages[SliceCount - 1] = default;
+        NativeMemory.Clear(Bits, BlockBits.BytesFor((nuint)Frontier << SizeClasses.SliceShift));
         MetadataMemory.Free((byte*)Pages, _metadataSize);
     }
 }

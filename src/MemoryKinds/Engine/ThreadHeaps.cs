@@ -16,13 +16,20 @@ internal static unsafe class ThreadHeaps
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static ThreadHeap* Find(int slot, long uid)
     {
+        ThreadHeap* heap = FindInSlot(slot);
+        return heap != null && heap->KindUid == uid ? heap : null;
+    }
+
+    /// <summary>
+    /// The fast paths' lookup: the heap in the calling thread's table for <paramref name="slot"/>, which may be a heap left
+    /// detached by a disposed kind that used the slot before. That is safe because a detached heap stays Blocked until its
+    /// thread re-attaches it through the slow path, and the fast paths check Blocked before touching anything else.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static ThreadHeap* FindInSlot(int slot)
+    {
         HeapTable* table = t_table;
-        if (table != null && (uint)slot < (uint)table->Count)
-        {
-            ThreadHeap* heap = table->Heaps[slot];
-            if (heap != null && heap->KindUid == uid) return heap;
-        }
-        return null;
+        return table != null && (uint)slot < (uint)table->Count ? table->Heaps[slot] : null;
     }
 
     /// <summary>The calling thread's heap for <paramref name="kind"/>, attaching one if needed.</summary>

@@ -77,8 +77,6 @@ internal unsafe struct ThreadHeap
     public int Blocked;
     /// <summary>The kind this heap serves; 0 once detached (the kind was disposed).</summary>
     public long KindUid;
-    /// <summary>Bytes allocated through this heap minus bytes freed by its thread (any page): exact, single writer.</summary>
-    public long AllocatedBytes;
     /// <summary>1 when the owner thread has exited; the kind hands the heap, pages and all, to the next new thread.</summary>
     public int Orphaned;
     /// <summary>Bits per bin: a remote free landed in one of this heap's full pages.</summary>
