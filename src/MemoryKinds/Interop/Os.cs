@@ -187,12 +187,18 @@ internal static unsafe class Os
         return 0;
     }
 
-    /// <summary>The process's file size limit (<c>RLIMIT_FSIZE</c>), or <see cref="long.MaxValue"/> when unlimited.</summary>
+    private static long s_fileSizeLimit, s_fileSizeLimitCheckedAt = long.MinValue / 2;
+
+    /// <summary>The process's file size limit (<c>RLIMIT_FSIZE</c>), or <see cref="long.MaxValue"/> when unlimited; read again at most once a second.</summary>
     public static long FileSizeLimit()
     {
+        long now = Environment.TickCount64;
+        if (now - Volatile.Read(ref s_fileSizeLimitCheckedAt) < 1000) return Volatile.Read(ref s_fileSizeLimit);
         Libc.RLimit limit;
-        if (Libc.GetRLimit(RLIMIT_FSIZE, &limit) != 0 || limit.Current >= long.MaxValue) return long.MaxValue;
-        return (long)limit.Current;
+        long value = Libc.GetRLimit(RLIMIT_FSIZE, &limit) != 0 || limit.Current >= long.MaxValue ? long.MaxValue : (long)limit.Current;
+        Volatile.Write(ref s_fileSizeLimit, value);
+        Volatile.Write(ref s_fileSizeLimitCheckedAt, now);
+        return value;
     }
 
     /// <summary>Probes for DAX: a <c>MAP_SHARED_VALIDATE|MAP_SYNC</c> mapping of a one-page file succeeds only on DAX (EOPNOTSUPP otherwise).</summary>

@@ -99,8 +99,6 @@ public sealed unsafe class FileMemorySource : MemorySource
     {
         region = default;
         if (!TryReserveAddressSpace(size, out byte* address)) return false;
-        // A fork()ed child must not write into a shared heap whose metadata it only has a copy of: it gets no mapping at all.
-        Os.Advise(address, size, LinuxConstants.MADV_DONTFORK);
         region = new MemoryRegion(address, size, _nextRegionOffset);
         _nextRegionOffset += (long)size;
         return true;
@@ -112,15 +110,18 @@ public sealed unsafe class FileMemorySource : MemorySource
         long fileOffset = region.SourceOffset + (long)offset, end = fileOffset + (long)length;
         // A write past RLIMIT_FSIZE raises SIGXFSZ, which kills the process: refuse instead.
         if (end > Os.FileSizeLimit()) return Fail(Errno.EFBIG);
-        if (!TryReserveBlocks(fileOffset, (long)length)) return false;
-        int errno = end > _fileSize ? Os.Truncate(_fd, end) : 0;
+        // Without KEEP_SIZE, fallocate also extends the file, so the mapping below never reaches past its end.
+        int errno = Os.Allocate(_fd, keepSize: end <= _fileSize, fileOffset, (long)length);
         if (errno == 0) errno = Os.MapFileFixed(region.Base + offset, length, _fd, fileOffset);
         if (errno != 0)
         {
+            // ext4 can keep part of a failed request: give it back, and the size too, so the file is as it was.
             Os.PunchHole(_fd, fileOffset, (long)length);
+            if (end > _fileSize) Os.Truncate(_fd, _fileSize);
             return Fail(errno);
         }
         _fileSize = Math.Max(_fileSize, end);
+        // A fork()ed child must not write into a shared heap whose metadata it only has a copy of: it gets no mapping.
         Os.Advise(region.Base + offset, length, LinuxConstants.MADV_DONTFORK);
         return true;
     }
