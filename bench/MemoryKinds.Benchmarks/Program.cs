@@ -1,0 +1,36 @@
+// MemoryKinds micro-benchmarks: MemoryKinds vs NativeMemory (glibc) vs memkind. Run ../run-micro.sh, or
+//   dotnet run -c Release -- --filter '*'
+using System.Reflection;
+using BenchmarkDotNet.Columns;
+using BenchmarkDotNet.Configs;
+using BenchmarkDotNet.Jobs;
+using BenchmarkDotNet.Reports;
+using BenchmarkDotNet.Running;
+using MemoryKinds.Benchmarks;
+using Perfolizer.Horology;
+
+string memkindStatus = Memkind.IsAvailable ? $"memkind: {Memkind.LibraryName} loaded" : Memkind.MissingMessage;
+Console.WriteLine(memkindStatus);
+
+// --smoke: one invocation per case (BenchmarkDotNet's Dry job), to check that every contender works; numbers are meaningless.
+bool smoke = args.Contains("--smoke");
+args = args.Where(a => a != "--smoke").ToArray();
+
+// Exporters: BenchmarkDotNet's defaults (GitHub markdown, CSV, HTML) into BenchmarkDotNet.Artifacts/results.
+// Short on purpose: the whole run (32 cases) takes a few minutes on a 2-core machine. Medians are what docs/benchmarks.md reports.
+Job job = Job.Default
+    .WithId("Short")
+    .WithLaunchCount(1)
+    .WithWarmupCount(3)
+    .WithIterationCount(9)
+    .WithIterationTime(TimeInterval.FromMilliseconds(100));
+
+IConfig config = DefaultConfig.Instance
+    .AddJob(smoke ? Job.Dry : job)
+    .AddColumn(StatisticColumn.Median, StatisticColumn.Min, StatisticColumn.Max)
+    .WithSummaryStyle(SummaryStyle.Default.WithTimeUnit(TimeUnit.Nanosecond));
+
+BenchmarkSwitcher.FromAssembly(Assembly.GetExecutingAssembly()).Run(args, config);
+
+// Repeat at the end, where it is seen: a missing memkind shows as NA rows above, this says why.
+Console.WriteLine(memkindStatus);
