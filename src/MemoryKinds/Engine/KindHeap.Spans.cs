@@ -31,6 +31,7 @@ internal sealed unsafe partial class KindHeap
     private void InitializeSpans(Region region)
     {
         Page* head = region.Pages;
+        region.Touch(0);
         head->Slices = region.SliceCount;
         head->RegionIndex = region.Index;
         region.Pages[region.SliceCount - 1].Head = head;
@@ -250,6 +251,8 @@ internal sealed unsafe partial class KindHeap
         Page* tail = head + count - 1;
         tail->State = SliceState.Free;
         tail->Head = head;
+        region.Touch(start);
+        region.Touch(start + count - 1);
         InsertSpan(head);
     }
 
@@ -312,6 +315,7 @@ internal sealed unsafe partial class KindHeap
     private bool InitializeSpan(Region region, Page* head, int slices, SliceState state)
     {
         bool zeroed = true;
+        region.Touch((int)(head - region.Pages) + slices - 1);
         for (int i = 0; i < slices; i++)
         {
             head[i].Head = head;

@@ -17,6 +17,8 @@ internal sealed unsafe class Region
     public readonly int SliceCount;
     /// <summary>Slices [0, Frontier) have been grown into; the rest was never touched.</summary>
     public int Frontier;
+    /// <summary>One past the highest slice whose metadata was ever written (free-span heads and tails can lie past the frontier).</summary>
+    private int _written;
     private readonly nuint _metadataSize;
 
     private Region(int index, MemoryRegion memory, byte* metadata, nuint metadataSize)
@@ -31,6 +33,13 @@ internal sealed unsafe class Region
 
     public byte* Base => Memory.Base;
     public nuint Size => Memory.Size;
+
+    /// <summary>Notes that the metadata of <paramref name="slice"/> was written, so <see cref="Release"/> zeroes it.</summary>
+    public void Touch(int slice)
+    {
+        // The last slice (the tail of the region's last free span) is zeroed on its own in Release.
+        if (slice < SliceCount - 1) _written = Math.Max(_written, slice + 1);
+    }
 
     public bool Contains(void* p) => (nuint)p - (nuint)Memory.Base < Memory.Size;
 
@@ -58,8 +67,8 @@ internal sealed unsafe class Region
     public void Release(MemorySource source)
     {
         source.Release(Memory);
-        // Only slices up to the frontier (and the initial span's tail) were ever written: zero them so the block can be reused.
-        NativeMemory.Clear(Pages, (nuint)Math.Min(Frontier + 1, SliceCount) * (nuint)sizeof(Page));
+        // Only slices below _written (and the initial span's tail) were ever written: zero them so the block can be reused.
+        NativeMemory.Clear(Pages, (nuint)Math.Max(Frontier, _written) * (nuint)sizeof(Page));
         Pages[SliceCount - 1] = default;
         NativeMemory.Clear(Bits, BlockBits.BytesFor((nuint)Frontier << SizeClasses.SliceShift));
         MetadataMemory.Free((byte*)Pages, _metadataSize);
