@@ -238,7 +238,9 @@ internal sealed unsafe partial class KindHeap
                 region.Release(Source);
             }
         }
-        Source.Dispose();
+        // Free the name before the descriptor: a pmem kind's name comes from its descriptor number, which the OS may hand
+        // to the next kind as soon as it is closed.
         KindRegistry.Remove(Slot, Name, published: true);
+        Source.Dispose();
     }
 }

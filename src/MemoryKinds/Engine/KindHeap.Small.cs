@@ -12,6 +12,7 @@ internal sealed unsafe partial class KindHeap
     [MethodImpl(MethodImplOptions.NoInlining)]
     private void* AllocSlow(nuint size, nuint alignment)
     {
+        ThrowIfDisposed();
         int bin = BinFor(size, alignment);
         if (bin < 0) return AllocLarge(size, alignment, zeroed: false);
         if (Conservative)

@@ -188,7 +188,11 @@ public abstract unsafe class MemoryKind : IDisposable
 
     [MethodImpl(MethodImplOptions.NoInlining)]
     private void ThrowOutOfMemory(nuint size)
-        => throw new OutOfMemoryException($"Memory kind '{Name}' cannot allocate {size} bytes.");
+    {
+        ObjectDisposedException.ThrowIf(IsDisposed, this);
+        (long allocated, long active, long resident) = _heap.GetStats();
+        throw new OutOfMemoryException($"Memory kind '{Name}' cannot allocate {size} bytes (capacity {Capacity}, allocated {allocated}, active {active}, resident {resident}{_heap.Source.FailureDetail}).");
+    }
 
     private sealed class CustomMemoryKind(string name, MemorySource source, MemoryUsagePolicy policy) : MemoryKind(name, source, policy);
 

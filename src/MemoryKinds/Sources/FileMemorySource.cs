@@ -42,6 +42,9 @@ public sealed unsafe class FileMemorySource : MemorySource
     /// <inheritdoc/>
     public override string Description => Directory;
 
+    /// <inheritdoc/>
+    public override string FailureDetail => LastError == 0 ? "" : $", last file-system error {LastError}: {ErrnoText(LastError)}";
+
     /// <summary>The size of the file system when unlimited, else the limit (memkind_get_capacity).</summary>
     public override long Capacity
     {

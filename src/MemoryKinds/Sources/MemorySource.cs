@@ -45,6 +45,9 @@ public abstract unsafe class MemorySource : IDisposable
     /// </summary>
     public virtual long StorageBytes => -1;
 
+    /// <summary>Text saying why the source last refused storage (for example the OS error), starting with ", "; empty when it cannot tell.</summary>
+    public virtual string FailureDetail => "";
+
     /// <summary>Reserves address space for a region of <paramref name="size"/> bytes; <see langword="false"/> when none is left.</summary>
     public abstract bool TryReserve(nuint size, out MemoryRegion region);
 
