@@ -12,6 +12,7 @@ internal sealed unsafe partial class KindHeap
 
     private void* AllocLarge(nuint size, nuint alignment, bool zeroed)
     {
+        ThrowIfDisposed();
         if (size > MaxRequest || alignment > MaxRequest || (_limit > 0 && size > (ulong)_limit)) return null;
         int slices = (int)((Math.Max(size, 1) + SizeClasses.SliceSize - 1) >> SizeClasses.SliceShift);
         bool wasZero;
