@@ -40,7 +40,7 @@ public static unsafe partial class ProcessResources
         foreach (string line in File.ReadAllLines("/proc/self/status"))
         {
             if (!line.StartsWith("VmSize:", StringComparison.Ordinal)) continue;
-            string[] parts = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            string[] parts = line.Split([' ', '\t'], StringSplitOptions.RemoveEmptyEntries);
             return long.Parse(parts[1]) * 1024;
         }
         throw new InvalidOperationException("No VmSize line in /proc/self/status.");
