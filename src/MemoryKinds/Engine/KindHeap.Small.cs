@@ -272,7 +272,9 @@ internal sealed unsafe partial class KindHeap
             block->Next = (Block*)head;
         }
         while (Interlocked.CompareExchange(ref page->ThreadFree, (nint)block, head) != head);
-        if (Volatile.Read(ref page->IsFull) != 0) SetFullHint(page->Owner, page->Bin);
+        // The owner may have collected our block and released the page meanwhile (Owner is then null): no hint needed.
+        ThreadHeap* owner = page->Owner;
+        if (Volatile.Read(ref page->IsFull) != 0 && owner != null) SetFullHint(owner, page->Bin);
         if (!_reclaimHint) _reclaimHint = true;
         return true;
     }

@@ -211,6 +211,7 @@ internal sealed unsafe partial class KindHeap
             slice->State = SliceState.Free;
             slice->Head = null;
             slice->Owner = null;
+            slice->IsFull = 0;
         }
         if (Conservative) DecommitRange(region, start, count);
         long purgeAt = Conservative || _cannotDecommit ? 0 : Environment.TickCount64 + PurgeDelayMs;
