@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace MemoryKinds.Engine;
 
@@ -35,6 +36,8 @@ internal enum SliceState : byte
 /// Metadata of one 64 KiB slice, kept outside the heap's memory. The first ("head") slice of a page or span describes it
 /// all; <see cref="Head"/> of every slice in use points at its head, so a pointer finds its page with one load.
 /// </summary>
+/// <remarks>Padded to 128 bytes so that indexing the metadata array is a shift, not a multiply.</remarks>
+[StructLayout(LayoutKind.Sequential, Size = 128)]
 internal unsafe struct Page
 {
     // Hot: the alloc and free fast paths read these.
