@@ -29,8 +29,8 @@ internal sealed unsafe partial class KindHeap
     {
         nuint usable = UsableSize(p);
         nuint needed = Math.Max(size, 1);
-        // Keep the block when it is big enough and not more than twice too big (large blocks: within one slice).
-        if (needed <= usable && (usable <= SizeClasses.SmallMax ? needed > usable / 2 : usable - needed < SizeClasses.SliceSize)) return p;
+        // Keep a small block when it is big enough and not more than twice too big; resize a large one in place if it can.
+        if (usable <= SizeClasses.SmallMax ? needed <= usable && needed > usable / 2 : needed > SizeClasses.SmallMax && TryResizeLargeInPlace(p, needed)) return p;
         void* moved = Alloc(size);
         if (moved == null) return null;
         Buffer.MemoryCopy(p, moved, size, Math.Min(usable, size));

@@ -47,6 +47,49 @@ internal sealed unsafe partial class KindHeap
         FreePageLocked(span);
     }
 
+    /// <summary>Shrinks a large block by giving its tail slices back, or grows it into a free span right after it. Under the lock.</summary>
+    private bool TryResizeLargeInPlace(void* p, nuint size)
+    {
+        if (size > MaxRequest || (_limit > 0 && size > (ulong)_limit)) return false;
+        int slices = (int)((size + SizeClasses.SliceSize - 1) >> SizeClasses.SliceShift);
+        lock (_lock)
+        {
+            ThrowIfDisposed();
+            Region region = RegionOf(p)!;
+            Page* span = RequireLive(region, p);
+            int start = (int)(span - region.Pages), extra = slices - span->Slices;
+            if (extra < 0) FreeSpanLocked(region, start + slices, -extra);
+            else if (extra > 0 && !TryTakeFollowingSlices(region, start + span->Slices, extra)) return false;
+            for (int i = span->Slices; i < slices; i++)
+            {
+                span[i].Head = span;
+                span[i].State = SliceState.Large;
+                span[i].Zeroed = false;
+            }
+            long delta = (long)extra << SizeClasses.SliceShift;
+            span->Slices = slices;
+            span->BlockSize = (nuint)slices << SizeClasses.SliceShift;
+            _activeBytes += delta;
+            _largeAllocatedBytes += delta;
+            return true;
+        }
+    }
+
+    /// <summary>Takes <paramref name="count"/> committed slices starting at <paramref name="start"/> out of the free span that begins there.</summary>
+    private bool TryTakeFollowingSlices(Region region, int start, int count)
+    {
+        if (start >= region.SliceCount) return false;
+        Page* next = region.Pages + start;
+        if (next->State != SliceState.Free || next->Head != next || next->Slices < count) return false;
+        RemoveSpan(next);
+        int rest = next->Slices - count;
+        long purgeAt = next->PurgeAt;
+        if (rest > 0) MakeFreeSpan(region, start + count, rest, purgeAt);
+        if (EnsureCommitted(region, start, count)) return true;
+        FreeSpanLocked(region, start, count);
+        return false;
+    }
+
     /// <summary>Allocates <paramref name="size"/> zeroed bytes; null when the kind is full.</summary>
     public void* AllocZeroed(nuint size)
     {
