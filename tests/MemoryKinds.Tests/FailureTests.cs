@@ -6,10 +6,10 @@ public unsafe class FailureTests
     private const nuint TooBig = 32u << 20; // more than a 16 MiB kind can ever give
 
     [Theory]
-    [MemberData(nameof(Blocks.FileSystemsAndPolicies), MemberType = typeof(Blocks))]
+    [MemberData(nameof(BlockChecks.FileSystemsAndPolicies), MemberType = typeof(BlockChecks))]
     public void TryFormsReturnNullAndOthersThrowWhenTheRequestCannotFit(string fileSystem, MemoryUsagePolicy policy)
     {
-        using PmemKind kind = Blocks.Create(fileSystem, policy: policy);
+        using PmemKind kind = BlockChecks.Create(fileSystem, policy: policy);
         Assert.True(kind.TryAlloc(TooBig) == null, "TryAlloc(32 MiB) on a 16 MiB kind did not return null.");
         Assert.True(kind.TryAllocZeroed(1, TooBig) == null, "TryAllocZeroed(1, 32 MiB) on a 16 MiB kind did not return null.");
         Assert.True(kind.TryAllocZeroed(TooBig / 16, 16) == null, "TryAllocZeroed(2 Mi, 16) on a 16 MiB kind did not return null.");
@@ -23,10 +23,10 @@ public unsafe class FailureTests
     }
 
     [Theory]
-    [MemberData(nameof(Blocks.FileSystemsAndPolicies), MemberType = typeof(Blocks))]
+    [MemberData(nameof(BlockChecks.FileSystemsAndPolicies), MemberType = typeof(BlockChecks))]
     public void TryFormsReturnNullAndOthersThrowWhenTheKindIsFull(string fileSystem, MemoryUsagePolicy policy)
     {
-        using PmemKind kind = Blocks.Create(fileSystem, policy: policy);
+        using PmemKind kind = BlockChecks.Create(fileSystem, policy: policy);
         var blocks = new List<nuint>();
         while (true)
         {
@@ -54,10 +54,10 @@ public unsafe class FailureTests
 
     /// <summary>A failed Realloc/TryRealloc leaves the old block intact and freeable, for small and large blocks.</summary>
     [Theory]
-    [MemberData(nameof(Blocks.FileSystemsAndPolicies), MemberType = typeof(Blocks))]
+    [MemberData(nameof(BlockChecks.FileSystemsAndPolicies), MemberType = typeof(BlockChecks))]
     public void FailedReallocLeavesTheOldBlockIntact(string fileSystem, MemoryUsagePolicy policy)
     {
-        using PmemKind kind = Blocks.Create(fileSystem, policy: policy);
+        using PmemKind kind = BlockChecks.Create(fileSystem, policy: policy);
         foreach (nuint size in new nuint[] { 16, 1000, 70_000, 1u << 20, 5u << 20 })
         {
             byte* p = (byte*)kind.Alloc(size);
@@ -81,12 +81,12 @@ public unsafe class FailureTests
 
     /// <summary>A realloc that fails because the kind is full (not because the request is absurd) keeps the block too.</summary>
     [Theory]
-    [MemberData(nameof(Blocks.FileSystemsAndPolicies), MemberType = typeof(Blocks))]
+    [MemberData(nameof(BlockChecks.FileSystemsAndPolicies), MemberType = typeof(BlockChecks))]
     public void FailedReallocInAFullKindLeavesTheOldBlockIntact(string fileSystem, MemoryUsagePolicy policy)
     {
-        using PmemKind kind = Blocks.Create(fileSystem, policy: policy);
+        using PmemKind kind = BlockChecks.Create(fileSystem, policy: policy);
         byte* keep = (byte*)kind.Alloc(1000);
-        Blocks.Fill(keep, 1000, 0xA5);
+        BlockChecks.Fill(keep, 1000, 0xA5);
         var filler = new List<nuint>();
         for (void* p; (p = kind.TryAlloc(64 << 10)) != null;) filler.Add((nuint)p);
         for (void* p; (p = kind.TryAlloc(1000)) != null;) filler.Add((nuint)p);
@@ -94,7 +94,7 @@ public unsafe class FailureTests
         // The kind has no room for a 256 KiB block: growing the block must fail and keep it.
         Assert.True(kind.TryRealloc(keep, 256u << 10) == null, "TryRealloc(1000 -> 256 KiB) in a full kind did not return null.");
         Assert.Throws<OutOfMemoryException>(() => kind.Realloc(keep, 256u << 10));
-        Assert.True(Blocks.AllAre(keep, 1000, 0xA5), $"A failed realloc in a full kind changed the block at byte {Blocks.FirstNot(keep, 1000, 0xA5)}.");
+        Assert.True(BlockChecks.AllAre(keep, 1000, 0xA5), $"A failed realloc in a full kind changed the block at byte {BlockChecks.FirstNot(keep, 1000, 0xA5)}.");
         Assert.True(kind.GetUsableSize(keep) >= 1000);
         kind.Free(keep);
         foreach (nuint p in filler) kind.Free((void*)p);
@@ -103,12 +103,12 @@ public unsafe class FailureTests
 
     /// <summary>Sizes whose arithmetic overflows fail cleanly on bounded and unbounded kinds, and the kind keeps working.</summary>
     [Theory]
-    [MemberData(nameof(Blocks.FileSystemsAndPolicies), MemberType = typeof(Blocks))]
+    [MemberData(nameof(BlockChecks.FileSystemsAndPolicies), MemberType = typeof(BlockChecks))]
     public void OverflowingSizesFailCleanly(string fileSystem, MemoryUsagePolicy policy)
     {
         foreach (long limit in new[] { PmemKind.MinSize, 0L })
         {
-            using PmemKind kind = Blocks.Create(fileSystem, limit, policy);
+            using PmemKind kind = BlockChecks.Create(fileSystem, limit, policy);
             string where = $"(kind limited to {limit}, {policy})";
             foreach (nuint size in new[] { nuint.MaxValue, nuint.MaxValue - 15, nuint.MaxValue - 65535, (nuint)1 << 63, (nuint)1 << 47 })
             {
@@ -136,10 +136,10 @@ public unsafe class FailureTests
     /// first, so whatever AllocZeroed returns was written with 0xFF before.
     /// </summary>
     [Theory]
-    [MemberData(nameof(Blocks.FileSystemsAndPolicies), MemberType = typeof(Blocks))]
+    [MemberData(nameof(BlockChecks.FileSystemsAndPolicies), MemberType = typeof(BlockChecks))]
     public void AllocZeroedZeroesReusedMemory(string fileSystem, MemoryUsagePolicy policy)
     {
-        using PmemKind kind = Blocks.Create(fileSystem, policy: policy);
+        using PmemKind kind = BlockChecks.Create(fileSystem, policy: policy);
         const int FillKind = -1;
         foreach ((nuint count, nuint size, int blocks) in new[] { ((nuint)1, (nuint)16, 2000), ((nuint)3, (nuint)100, 500), ((nuint)1, (nuint)4096, 300), ((nuint)1, (nuint)100_000, 20), ((nuint)1, (nuint)(2u << 20), FillKind), ((nuint)1024, (nuint)2048, FillKind), ((nuint)1, (nuint)(600u << 10), FillKind) })
         {
@@ -150,7 +150,7 @@ public unsafe class FailureTests
                 void* p = kind.TryAlloc(bytes);
                 if (p == null) break;
                 nuint usable = kind.GetUsableSize(p);
-                Blocks.Fill(p, usable, 0xFF);
+                BlockChecks.Fill(p, usable, 0xFF);
                 dirty.Add(((nuint)p, (nuint)p + usable));
             }
             Assert.True(dirty.Count > 0 && (blocks == FillKind || dirty.Count == blocks), $"Could only allocate {dirty.Count} blocks of {bytes} bytes.");
@@ -161,7 +161,7 @@ public unsafe class FailureTests
             for (int i = 0; i < dirty.Count; i++)
             {
                 void* p = kind.AllocZeroed(count, size);
-                int bad = Blocks.FirstNot(p, bytes, 0);
+                int bad = BlockChecks.FirstNot(p, bytes, 0);
                 if (bad >= 0) Assert.Fail($"AllocZeroed({count}, {size}) #{i} at 0x{(nuint)p:x} has byte {bad} = 0x{((byte*)p)[bad]:x2} ({policy}).");
                 if (dirty.Any(d => (nuint)p < d.End && (nuint)p + bytes > d.Start)) reused++;
                 zeroed.Add((nuint)p);
@@ -178,12 +178,12 @@ public unsafe class FailureTests
     [MemberData(nameof(TestDirectories.Both), MemberType = typeof(TestDirectories))]
     public void AllocZeroedZeroesMemoryFreedByAnotherThread(string fileSystem)
     {
-        using PmemKind kind = Blocks.Create(fileSystem);
+        using PmemKind kind = BlockChecks.Create(fileSystem);
         var dirty = new List<nuint>();
         for (int i = 0; i < 1000; i++)
         {
             void* p = kind.Alloc(48);
-            Blocks.Fill(p, 48, 0xFF);
+            BlockChecks.Fill(p, 48, 0xFF);
             dirty.Add((nuint)p);
         }
         var t = new Thread(() => { foreach (nuint p in dirty) kind.Free((void*)p); });
@@ -194,7 +194,7 @@ public unsafe class FailureTests
         for (int i = 0; i < 1000; i++)
         {
             void* p = kind.AllocZeroed(1, 48);
-            Assert.True(Blocks.AllAre(p, 48, 0), $"AllocZeroed(1, 48) at 0x{(nuint)p:x} is not zero.");
+            Assert.True(BlockChecks.AllAre(p, 48, 0), $"AllocZeroed(1, 48) at 0x{(nuint)p:x} is not zero.");
             if (dirty.Contains((nuint)p)) reused++;
             zeroed.Add((nuint)p);
         }

@@ -33,10 +33,10 @@ public unsafe class MaxSizeTests
     }
 
     [Theory]
-    [MemberData(nameof(Blocks.FileSystemsAndPolicies), MemberType = typeof(Blocks))]
+    [MemberData(nameof(BlockChecks.FileSystemsAndPolicies), MemberType = typeof(BlockChecks))]
     public void StorageNeverExceedsMaxSize(string fileSystem, MemoryUsagePolicy policy)
     {
-        using PmemKind kind = Blocks.Create(fileSystem, policy: policy);
+        using PmemKind kind = BlockChecks.Create(fileSystem, policy: policy);
         long max = kind.MaxSize, peak = 0;
         void Check()
         {
@@ -64,12 +64,12 @@ public unsafe class MaxSizeTests
     }
 
     [Theory]
-    [MemberData(nameof(Blocks.FileSystemsAndPolicies), MemberType = typeof(Blocks))]
+    [MemberData(nameof(BlockChecks.FileSystemsAndPolicies), MemberType = typeof(BlockChecks))]
     public void EmptyKindGivesOneBlockOfMaxSizeMinusTwoMiB(string fileSystem, MemoryUsagePolicy policy)
     {
         foreach (long limit in new[] { PmemKind.MinSize, PmemKind.MinSize + 1, 64 * MiB })
         {
-            using PmemKind kind = Blocks.Create(fileSystem, limit, policy);
+            using PmemKind kind = BlockChecks.Create(fileSystem, limit, policy);
             nuint size = (nuint)(kind.MaxSize - 2 * MiB);
             byte* p = (byte*)kind.TryAlloc(size);
             Assert.True(p != null, $"An empty kind with MaxSize {kind.MaxSize} refused one block of {size} bytes ({policy}).");
@@ -85,16 +85,16 @@ public unsafe class MaxSizeTests
             kind.Free(p);
             p = (byte*)kind.TryAllocZeroed(1, size);
             Assert.True(p != null, $"A kind with MaxSize {kind.MaxSize} refused AllocZeroed of {size} bytes ({policy}).");
-            Assert.True(Blocks.AllAre(p, size, 0));
+            Assert.True(BlockChecks.AllAre(p, size, 0));
             kind.Free(p);
         }
     }
 
     [Theory]
-    [MemberData(nameof(Blocks.FileSystemsAndPolicies), MemberType = typeof(Blocks))]
+    [MemberData(nameof(BlockChecks.FileSystemsAndPolicies), MemberType = typeof(BlockChecks))]
     public void SixteenMiBKindHoldsFifteenMiBOfPagesAndFourteenOfSmallBlocks(string fileSystem, MemoryUsagePolicy policy)
     {
-        using PmemKind kind = Blocks.Create(fileSystem, policy: policy);
+        using PmemKind kind = BlockChecks.Create(fileSystem, policy: policy);
         List<nuint> pages = Fill(kind, 4096);
         AssertHolds(pages, 4096, 15 * MiB, $"4 KiB blocks, fresh kind ({policy})");
         FreeAll(kind, pages);
@@ -107,12 +107,12 @@ public unsafe class MaxSizeTests
     }
 
     [Theory]
-    [MemberData(nameof(Blocks.FileSystemsAndPolicies), MemberType = typeof(Blocks))]
+    [MemberData(nameof(BlockChecks.FileSystemsAndPolicies), MemberType = typeof(BlockChecks))]
     public void FreedKindHoldsAsMuchAsWhenFresh(string fileSystem, MemoryUsagePolicy policy)
     {
         foreach (nuint size in new nuint[] { 64, 4096, 300_000 })
         {
-            using PmemKind kind = Blocks.Create(fileSystem, policy: policy);
+            using PmemKind kind = BlockChecks.Create(fileSystem, policy: policy);
             List<nuint> fresh = Fill(kind, size);
             FreeAll(kind, fresh);
             {
@@ -124,10 +124,10 @@ public unsafe class MaxSizeTests
     }
 
     [Theory]
-    [MemberData(nameof(Blocks.FileSystemsAndPolicies), MemberType = typeof(Blocks))]
+    [MemberData(nameof(BlockChecks.FileSystemsAndPolicies), MemberType = typeof(BlockChecks))]
     public void SmallBlocksFreedLeaveRoomForPages(string fileSystem, MemoryUsagePolicy policy)
     {
-        using PmemKind kind = Blocks.Create(fileSystem, policy: policy);
+        using PmemKind kind = BlockChecks.Create(fileSystem, policy: policy);
         List<nuint> small = Fill(kind, 64);
         AssertHolds(small, 64, 14 * MiB, $"64-byte blocks ({policy})");
         FreeAll(kind, small);
@@ -145,12 +145,12 @@ public unsafe class MaxSizeTests
     /// space cached by an idle live thread is not lost.
     /// </summary>
     [Theory]
-    [MemberData(nameof(Blocks.FileSystemsAndPolicies), MemberType = typeof(Blocks))]
+    [MemberData(nameof(BlockChecks.FileSystemsAndPolicies), MemberType = typeof(BlockChecks))]
     public void SpaceFreedByAnIdleLiveThreadIsAvailableToOthers(string fileSystem, MemoryUsagePolicy policy)
     {
         foreach (nuint size in new nuint[] { 64, 4096 })
         {
-            using PmemKind kind = Blocks.Create(fileSystem, policy: policy);
+            using PmemKind kind = BlockChecks.Create(fileSystem, policy: policy);
             using var aDone = new ManualResetEventSlim();
             using var release = new ManualResetEventSlim();
             int aCount = 0;
@@ -198,12 +198,12 @@ public unsafe class MaxSizeTests
     /// B must get as much as A got.
     /// </summary>
     [Theory]
-    [MemberData(nameof(Blocks.FileSystemsAndPolicies), MemberType = typeof(Blocks))]
+    [MemberData(nameof(BlockChecks.FileSystemsAndPolicies), MemberType = typeof(BlockChecks))]
     public void SpaceFreedByCrossThreadFreesIsAvailableWhileTheOwnerIdles(string fileSystem, MemoryUsagePolicy policy)
     {
         foreach (nuint size in new nuint[] { 64, 4096 })
         {
-            using PmemKind kind = Blocks.Create(fileSystem, policy: policy);
+            using PmemKind kind = BlockChecks.Create(fileSystem, policy: policy);
             using var aDone = new ManualResetEventSlim();
             using var release = new ManualResetEventSlim();
             List<nuint>? aBlocks = null;

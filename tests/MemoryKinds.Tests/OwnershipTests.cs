@@ -22,29 +22,29 @@ public unsafe class OwnershipTests
     }
 
     [Theory]
-    [MemberData(nameof(Blocks.FileSystemsAndPolicies), MemberType = typeof(Blocks))]
+    [MemberData(nameof(BlockChecks.FileSystemsAndPolicies), MemberType = typeof(BlockChecks))]
     public void ForeignInteriorAndFreedPointersAreRefusedAndNothingChanges(string fileSystem, MemoryUsagePolicy policy)
     {
-        using PmemKind kind = Blocks.Create(fileSystem, policy: policy);
+        using PmemKind kind = BlockChecks.Create(fileSystem, policy: policy);
         string otherFs = fileSystem == "ext4" ? "tmpfs" : "ext4";
-        using PmemKind other = Blocks.Create(otherFs, policy: policy);
-        using PmemKind sameDir = Blocks.Create(fileSystem, policy: policy);
+        using PmemKind other = BlockChecks.Create(otherFs, policy: policy);
+        using PmemKind sameDir = BlockChecks.Create(fileSystem, policy: policy);
 
         // Live blocks of this kind that must survive everything below.
         byte* mineSmall = (byte*)kind.Alloc(64);
         byte* mineLarge = (byte*)kind.Alloc(1u << 20);
-        Blocks.Fill(mineSmall, 64, 0x11);
-        Blocks.Fill(mineLarge, 1u << 20, 0x22);
+        BlockChecks.Fill(mineSmall, 64, 0x11);
+        BlockChecks.Fill(mineLarge, 1u << 20, 0x22);
 
         foreach (MemoryKind owner in new MemoryKind[] { other, sameDir, MemoryKind.Default })
         {
             foreach (nuint size in new nuint[] { 16, 64, 5000, 1u << 20 })
             {
                 byte* theirs = (byte*)owner.Alloc(size);
-                Blocks.Fill(theirs, size, 0x5A);
+                BlockChecks.Fill(theirs, size, 0x5A);
                 KindStats ownerBefore = owner.GetStats();
                 AssertRefused(kind, theirs, $"{owner.Name}'s {size}-byte block given to {kind.Name}");
-                Assert.True(Blocks.AllAre(theirs, size, 0x5A), $"{owner.Name}'s block was changed by refused calls on {kind.Name}.");
+                Assert.True(BlockChecks.AllAre(theirs, size, 0x5A), $"{owner.Name}'s block was changed by refused calls on {kind.Name}.");
                 if (owner != MemoryKind.Default) Assert.Equal(ownerBefore, owner.GetStats());
                 Assert.Same(owner, MemoryKind.Detect(theirs));
                 Assert.True(owner.GetUsableSize(theirs) >= size);
@@ -59,9 +59,9 @@ public unsafe class OwnershipTests
         byte* native = (byte*)NativeMemory.Alloc(256);
         try
         {
-            Blocks.Fill(native, 256, 0x33);
+            BlockChecks.Fill(native, 256, 0x33);
             AssertRefused(kind, native, "a NativeMemory block");
-            Assert.True(Blocks.AllAre(native, 256, 0x33));
+            Assert.True(BlockChecks.AllAre(native, 256, 0x33));
         }
         finally
         {
@@ -70,7 +70,7 @@ public unsafe class OwnershipTests
         byte* stack = stackalloc byte[256];
         new Span<byte>(stack, 256).Fill(0x44);
         AssertRefused(kind, (void*)(((nuint)stack + 15) & ~(nuint)15), "a stack pointer");
-        Assert.True(Blocks.AllAre(stack, 256, 0x44));
+        Assert.True(BlockChecks.AllAre(stack, 256, 0x44));
 
         // Interior pointers: inside a small block, inside a large block, at a 64 KiB slice boundary inside a large block.
         AssertRefused(kind, mineSmall + 16, "an interior pointer (small + 16)");
@@ -95,8 +95,8 @@ public unsafe class OwnershipTests
         MaxSizeTests.RunOnThread(() => AssertRefused(kind, freedRemote, "a block freed by another thread, from another thread"));
 
         // Our blocks are intact and freeable.
-        Assert.True(Blocks.AllAre(mineSmall, 64, 0x11), "A refused call changed a live block of the kind.");
-        Assert.True(Blocks.AllAre(mineLarge, 1u << 20, 0x22), "A refused call changed a live large block of the kind.");
+        Assert.True(BlockChecks.AllAre(mineSmall, 64, 0x11), "A refused call changed a live block of the kind.");
+        Assert.True(BlockChecks.AllAre(mineLarge, 1u << 20, 0x22), "A refused call changed a live large block of the kind.");
         Assert.Equal((long)(kind.GetUsableSize(mineSmall) + kind.GetUsableSize(mineLarge)), kind.GetStats().Allocated);
         kind.Free(mineSmall);
         kind.Free(mineLarge);
@@ -109,7 +109,7 @@ public unsafe class OwnershipTests
     [MemberData(nameof(TestDirectories.Both), MemberType = typeof(TestDirectories))]
     public void NullIsHarmlessWhereDocumented(string fileSystem)
     {
-        using PmemKind kind = Blocks.Create(fileSystem);
+        using PmemKind kind = BlockChecks.Create(fileSystem);
         kind.Free(null);
         Assert.Equal((nuint)0, kind.GetUsableSize(null));
         Assert.True(kind.DefragRealloc(null) == null);
@@ -124,10 +124,10 @@ public unsafe class OwnershipTests
     [Fact]
     public void DetectFindsTheOwnerAmongSeveralKinds()
     {
-        using PmemKind ext4 = Blocks.Create("ext4", 128L << 20);
-        using PmemKind tmpfs = Blocks.Create("tmpfs", 128L << 20);
-        using PmemKind conservative = Blocks.Create("tmpfs", 0, MemoryUsagePolicy.Conservative);
-        using PmemKind unlimited = Blocks.Create("ext4", 0);
+        using PmemKind ext4 = BlockChecks.Create("ext4", 128L << 20);
+        using PmemKind tmpfs = BlockChecks.Create("tmpfs", 128L << 20);
+        using PmemKind conservative = BlockChecks.Create("tmpfs", 0, MemoryUsagePolicy.Conservative);
+        using PmemKind unlimited = BlockChecks.Create("ext4", 0);
         var kinds = new MemoryKind[] { ext4, tmpfs, conservative, unlimited, MemoryKind.Default };
         var blocks = new List<(nuint P, nuint Size, MemoryKind Owner)>();
         var random = new Random(1234);
@@ -155,7 +155,7 @@ public unsafe class OwnershipTests
     [Fact]
     public void DetectReturnsNullForMemoryNoKindOwns()
     {
-        using PmemKind kind = Blocks.Create("tmpfs");
+        using PmemKind kind = BlockChecks.Create("tmpfs");
         void* mine = kind.Alloc(100);
         Assert.Null(MemoryKind.Detect(null));
         void* native = NativeMemory.Alloc(100);
@@ -185,9 +185,9 @@ public unsafe class OwnershipTests
     [Fact]
     public void FreeAnyFreesThroughTheOwningKind()
     {
-        using PmemKind ext4 = Blocks.Create("ext4");
-        using PmemKind tmpfs = Blocks.Create("tmpfs");
-        using PmemKind conservative = Blocks.Create("ext4", policy: MemoryUsagePolicy.Conservative);
+        using PmemKind ext4 = BlockChecks.Create("ext4");
+        using PmemKind tmpfs = BlockChecks.Create("tmpfs");
+        using PmemKind conservative = BlockChecks.Create("ext4", policy: MemoryUsagePolicy.Conservative);
         var kinds = new PmemKind[] { ext4, tmpfs, conservative };
         var blocks = new List<nuint>();
         foreach (PmemKind kind in kinds)
@@ -237,7 +237,7 @@ public unsafe class DisposedKindOwnershipTests
     [Fact]
     public void DetectReturnsNullAfterTheKindIsDisposed()
     {
-        PmemKind kind = Blocks.Create("tmpfs");
+        PmemKind kind = BlockChecks.Create("tmpfs");
         void* p = kind.Alloc(100);
         void* large = kind.Alloc(2u << 20);
         Assert.Same(kind, MemoryKind.Detect(p));

@@ -14,7 +14,7 @@ public unsafe class PolicyTests
         {
             nuint size = sizes[i % sizes.Length];
             byte* p = (byte*)kind.Alloc(size);
-            Blocks.Fill(p, size, 0xC3);
+            BlockChecks.Fill(p, size, 0xC3);
             blocks.Add((nuint)p);
             total += (long)size;
         }
@@ -25,7 +25,7 @@ public unsafe class PolicyTests
     [MemberData(nameof(TestDirectories.Both), MemberType = typeof(TestDirectories))]
     public void ConservativeGivesStorageBackBeforeFreeReturns(string fileSystem)
     {
-        using PmemKind kind = Blocks.Create(fileSystem, 64 * MiB, MemoryUsagePolicy.Conservative);
+        using PmemKind kind = BlockChecks.Create(fileSystem, 64 * MiB, MemoryUsagePolicy.Conservative);
         foreach (nuint[] sizes in new[] { new nuint[] { 64 }, new nuint[] { 16, 100, 1000, 4096, 20_000 } })
         {
             List<nuint> blocks = AllocateMixed(kind, 12 * MiB, sizes);
@@ -54,9 +54,9 @@ public unsafe class PolicyTests
     [MemberData(nameof(TestDirectories.Both), MemberType = typeof(TestDirectories))]
     public void ConservativeGivesLargeBlockStorageBackAtOnce(string fileSystem)
     {
-        using PmemKind kind = Blocks.Create(fileSystem, 64 * MiB, MemoryUsagePolicy.Conservative);
+        using PmemKind kind = BlockChecks.Create(fileSystem, 64 * MiB, MemoryUsagePolicy.Conservative);
         byte* p = (byte*)kind.Alloc((nuint)(8 * MiB));
-        Blocks.Fill(p, (nuint)(8 * MiB), 1);
+        BlockChecks.Fill(p, (nuint)(8 * MiB), 1);
         long full = kind.Source.StorageBytes;
         Assert.True(full >= 8 * MiB);
         kind.Free(p);
@@ -72,8 +72,8 @@ public unsafe class PolicyTests
     [Fact]
     public void DefaultGivesStorageBackWithinTenSecondsWithoutFurtherCalls()
     {
-        using PmemKind ext4 = Blocks.Create("ext4", 64 * MiB);
-        using PmemKind tmpfs = Blocks.Create("tmpfs", 64 * MiB);
+        using PmemKind ext4 = BlockChecks.Create("ext4", 64 * MiB);
+        using PmemKind tmpfs = BlockChecks.Create("tmpfs", 64 * MiB);
         var kinds = new[] { ext4, tmpfs };
         var full = new long[2];
         for (int k = 0; k < 2; k++)
@@ -122,11 +122,11 @@ public unsafe class DisposeReleasesSpaceTests
         {
             nuint size = (nuint)(i % 3 == 0 ? 4096 : 100);
             void* p = kind.Alloc(size);
-            Blocks.Fill(p, size, 0x7E);
+            BlockChecks.Fill(p, size, 0x7E);
             blocks.Add((nuint)p);
         }
         void* large = kind.Alloc(8u << 20);
-        Blocks.Fill(large, 8u << 20, 0x7E);
+        BlockChecks.Fill(large, 8u << 20, 0x7E);
         // Some blocks freed, some freed from another thread, the rest stay live.
         for (int i = 0; i < blocks.Count; i += 4) kind.Free((void*)blocks[i]);
         MaxSizeTests.RunOnThread(() => { for (int i = 1; i < blocks.Count; i += 4) kind.Free((void*)blocks[i]); });

@@ -133,7 +133,7 @@ public static unsafe partial class ProcessResources
 }
 
 /// <summary>Small helpers for blocks: patterns, alignment.</summary>
-public static unsafe class Blocks
+public static unsafe class BlockChecks
 {
     public static bool IsAligned(void* p, nuint alignment) => ((nuint)p & (alignment - 1)) == 0;
 

@@ -6,10 +6,10 @@ public unsafe class SizeTests
     private const nuint OneMiB = 1u << 20;
 
     [Theory]
-    [MemberData(nameof(Blocks.FileSystemsAndPolicies), MemberType = typeof(Blocks))]
+    [MemberData(nameof(BlockChecks.FileSystemsAndPolicies), MemberType = typeof(BlockChecks))]
     public void AllocZeroBytesReturnsUniqueFreeableBlocks(string fileSystem, MemoryUsagePolicy policy)
     {
-        using PmemKind kind = Blocks.Create(fileSystem, policy: policy);
+        using PmemKind kind = BlockChecks.Create(fileSystem, policy: policy);
         var seen = new HashSet<nuint>();
         var blocks = new List<nuint>();
         for (int i = 0; i < 1000; i++)
@@ -17,7 +17,7 @@ public unsafe class SizeTests
             void* p = kind.Alloc(0);
             Assert.True(p != null, $"Alloc(0) #{i} returned null.");
             Assert.True(seen.Add((nuint)p), $"Alloc(0) #{i} returned 0x{(nuint)p:x}, which a live Alloc(0) block already has.");
-            Assert.True(Blocks.IsAligned(p, 16), $"Alloc(0) returned 0x{(nuint)p:x}, not 16-byte aligned.");
+            Assert.True(BlockChecks.IsAligned(p, 16), $"Alloc(0) returned 0x{(nuint)p:x}, not 16-byte aligned.");
             Assert.Same(kind, MemoryKind.Detect(p));
             blocks.Add((nuint)p);
         }
@@ -32,11 +32,11 @@ public unsafe class SizeTests
     [MemberData(nameof(TestDirectories.Both), MemberType = typeof(TestDirectories))]
     public void TryAllocZeroBytesAndAllocZeroedZeroAlsoGiveUniqueBlocks(string fileSystem)
     {
-        using PmemKind kind = Blocks.Create(fileSystem);
+        using PmemKind kind = BlockChecks.Create(fileSystem);
         void* a = kind.TryAlloc(0), b = kind.AllocZeroed(0, 16), c = kind.AllocZeroed(16, 0), d = kind.AlignedAlloc(0, 64);
         Assert.True(a != null && b != null && c != null && d != null, "A zero-byte allocation returned null.");
         Assert.Equal(4, new HashSet<nuint> { (nuint)a, (nuint)b, (nuint)c, (nuint)d }.Count);
-        Assert.True(Blocks.IsAligned(d, 64), $"AlignedAlloc(0, 64) returned 0x{(nuint)d:x}.");
+        Assert.True(BlockChecks.IsAligned(d, 64), $"AlignedAlloc(0, 64) returned 0x{(nuint)d:x}.");
         kind.Free(a);
         kind.Free(b);
         kind.Free(c);
@@ -46,10 +46,10 @@ public unsafe class SizeTests
 
     /// <summary>Every size 0..4096: usable ≥ request, waste ≤ max(12.5%, 16 B), 16-byte aligned.</summary>
     [Theory]
-    [MemberData(nameof(Blocks.FileSystemsAndPolicies), MemberType = typeof(Blocks))]
+    [MemberData(nameof(BlockChecks.FileSystemsAndPolicies), MemberType = typeof(BlockChecks))]
     public void DenseSweepUsableSizeWasteAndAlignment(string fileSystem, MemoryUsagePolicy policy)
     {
-        using PmemKind kind = Blocks.Create(fileSystem, policy: policy);
+        using PmemKind kind = BlockChecks.Create(fileSystem, policy: policy);
         // Keep a few blocks of each size alive so the check also covers blocks that are not the first of their page.
         var live = new List<nuint>();
         for (nuint size = 0; size <= 4096; size++)
@@ -72,10 +72,10 @@ public unsafe class SizeTests
 
     /// <summary>Sizes from 4 KiB to 1 MiB in steps of 0.5%, plus every power of two and its neighbours.</summary>
     [Theory]
-    [MemberData(nameof(Blocks.FileSystemsAndPolicies), MemberType = typeof(Blocks))]
+    [MemberData(nameof(BlockChecks.FileSystemsAndPolicies), MemberType = typeof(BlockChecks))]
     public void GeometricSweepUsableSizeWasteAndAlignment(string fileSystem, MemoryUsagePolicy policy)
     {
-        using PmemKind kind = Blocks.Create(fileSystem, 64L << 20, policy);
+        using PmemKind kind = BlockChecks.Create(fileSystem, 64L << 20, policy);
         var sizes = new SortedSet<nuint>();
         for (double s = 4096; s <= OneMiB; s *= 1.005) sizes.Add((nuint)s);
         for (int shift = 4; shift <= 20; shift++)
@@ -110,15 +110,15 @@ public unsafe class SizeTests
         nuint waste = usable - size;
         nuint allowed = Math.Max(size / 8, 16);
         Assert.True(waste <= allowed, $"Alloc({size}): usable size {usable} wastes {waste} bytes, more than max(12.5%, 16) = {allowed}.");
-        Assert.True(Blocks.IsAligned(p, 16), $"Alloc({size}) returned 0x{(nuint)p:x}, not 16-byte aligned.");
+        Assert.True(BlockChecks.IsAligned(p, 16), $"Alloc({size}) returned 0x{(nuint)p:x}, not 16-byte aligned.");
     }
 
     /// <summary>Every power of two from 1 to 2^22, with sizes below, at and above the alignment.</summary>
     [Theory]
-    [MemberData(nameof(Blocks.FileSystemsAndPolicies), MemberType = typeof(Blocks))]
+    [MemberData(nameof(BlockChecks.FileSystemsAndPolicies), MemberType = typeof(BlockChecks))]
     public void AlignedAllocHonoursEveryPowerOfTwo(string fileSystem, MemoryUsagePolicy policy)
     {
-        using PmemKind kind = Blocks.Create(fileSystem, 0, policy);
+        using PmemKind kind = BlockChecks.Create(fileSystem, 0, policy);
         for (int shift = 0; shift <= 22; shift++)
         {
             nuint alignment = (nuint)1 << shift;
@@ -130,13 +130,13 @@ public unsafe class SizeTests
                 {
                     void* p = kind.AlignedAlloc(size, alignment);
                     Assert.True(p != null, $"AlignedAlloc({size}, {alignment}) returned null.");
-                    Assert.True(Blocks.IsAligned(p, alignment), $"AlignedAlloc({size}, {alignment}) returned 0x{(nuint)p:x}, not aligned to {alignment}.");
-                    Assert.True(Blocks.IsAligned(p, 16), $"AlignedAlloc({size}, {alignment}) returned 0x{(nuint)p:x}, not 16-byte aligned.");
+                    Assert.True(BlockChecks.IsAligned(p, alignment), $"AlignedAlloc({size}, {alignment}) returned 0x{(nuint)p:x}, not aligned to {alignment}.");
+                    Assert.True(BlockChecks.IsAligned(p, 16), $"AlignedAlloc({size}, {alignment}) returned 0x{(nuint)p:x}, not 16-byte aligned.");
                     nuint usable = kind.GetUsableSize(p);
                     Assert.True(usable >= size, $"AlignedAlloc({size}, {alignment}): usable size {usable} is below the request.");
-                    if (size > 0) Blocks.Fill(p, size, (byte)shift);
+                    if (size > 0) BlockChecks.Fill(p, size, (byte)shift);
                     void* q = kind.TryAlignedAlloc(size, alignment);
-                    Assert.True(q != null && Blocks.IsAligned(q, alignment), $"TryAlignedAlloc({size}, {alignment}) returned 0x{(nuint)q:x}.");
+                    Assert.True(q != null && BlockChecks.IsAligned(q, alignment), $"TryAlignedAlloc({size}, {alignment}) returned 0x{(nuint)q:x}.");
                     live.Add((nuint)p);
                     live.Add((nuint)q);
                 }
@@ -151,7 +151,7 @@ public unsafe class SizeTests
     [MemberData(nameof(TestDirectories.Both), MemberType = typeof(TestDirectories))]
     public void AlignedAllocRejectsAlignmentsThatAreNotPowersOfTwo(string fileSystem)
     {
-        using PmemKind kind = Blocks.Create(fileSystem);
+        using PmemKind kind = BlockChecks.Create(fileSystem);
         foreach (nuint alignment in new nuint[] { 0, 3, 24, 48, 4095, nuint.MaxValue })
         {
             ArgumentException e1 = Assert.Throws<ArgumentException>(() => kind.AlignedAlloc(64, alignment));
@@ -164,26 +164,26 @@ public unsafe class SizeTests
 
     /// <summary>An alignment the kind cannot give: null from the Try form, OutOfMemoryException otherwise; never a misaligned pointer.</summary>
     [Theory]
-    [MemberData(nameof(Blocks.FileSystemsAndPolicies), MemberType = typeof(Blocks))]
+    [MemberData(nameof(BlockChecks.FileSystemsAndPolicies), MemberType = typeof(BlockChecks))]
     public void ImpossibleAlignmentFailsCleanly(string fileSystem, MemoryUsagePolicy policy)
     {
         foreach (long limit in new[] { PmemKind.MinSize, 0L })
         {
-            using PmemKind kind = Blocks.Create(fileSystem, limit, policy);
+            using PmemKind kind = BlockChecks.Create(fileSystem, limit, policy);
             foreach (int shift in new[] { 40, 50, 63 })
             {
                 nuint alignment = (nuint)1 << shift;
                 foreach (nuint size in new nuint[] { 0, 16, 4096, 1u << 20 })
                 {
                     void* p = kind.TryAlignedAlloc(size, alignment);
-                    Assert.True(p == null, $"TryAlignedAlloc({size}, 2^{shift}) on a kind limited to {limit} returned 0x{(nuint)p:x}" + (p != null && !Blocks.IsAligned(p, alignment) ? " (misaligned!)" : "") + " instead of null.");
+                    Assert.True(p == null, $"TryAlignedAlloc({size}, 2^{shift}) on a kind limited to {limit} returned 0x{(nuint)p:x}" + (p != null && !BlockChecks.IsAligned(p, alignment) ? " (misaligned!)" : "") + " instead of null.");
                     Assert.Throws<OutOfMemoryException>(() => kind.AlignedAlloc(size, alignment));
                 }
             }
             // The kind still works and nothing leaked into its stats.
             Assert.Equal(0, kind.GetStats().Allocated);
             void* q = kind.AlignedAlloc(100, 4096);
-            Assert.True(Blocks.IsAligned(q, 4096));
+            Assert.True(BlockChecks.IsAligned(q, 4096));
             kind.Free(q);
         }
     }

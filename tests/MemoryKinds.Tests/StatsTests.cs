@@ -20,10 +20,10 @@ public unsafe class StatsTests
     };
 
     [Theory]
-    [MemberData(nameof(Blocks.FileSystemsAndPolicies), MemberType = typeof(Blocks))]
+    [MemberData(nameof(BlockChecks.FileSystemsAndPolicies), MemberType = typeof(BlockChecks))]
     public void AllocatedIsExactlyTheUsableBytesOfLiveBlocks(string fileSystem, MemoryUsagePolicy policy)
     {
-        using PmemKind kind = Blocks.Create(fileSystem, 0, policy);
+        using PmemKind kind = BlockChecks.Create(fileSystem, 0, policy);
         var random = new Random(42);
         var live = new List<nuint>();
         long expected = 0;
@@ -72,10 +72,10 @@ public unsafe class StatsTests
     }
 
     [Theory]
-    [MemberData(nameof(Blocks.FileSystemsAndPolicies), MemberType = typeof(Blocks))]
+    [MemberData(nameof(BlockChecks.FileSystemsAndPolicies), MemberType = typeof(BlockChecks))]
     public void DefragReallocKeepsStatsExact(string fileSystem, MemoryUsagePolicy policy)
     {
-        using PmemKind kind = Blocks.Create(fileSystem, 64L << 20, policy);
+        using PmemKind kind = BlockChecks.Create(fileSystem, 64L << 20, policy);
         var live = new List<nuint>();
         for (int i = 0; i < 4000; i++)
         {
@@ -113,10 +113,10 @@ public unsafe class StatsTests
 
     /// <summary>Four threads allocate and free each other's blocks; once all are joined, Allocated is exact. A monitor checks the order meanwhile.</summary>
     [Theory]
-    [MemberData(nameof(Blocks.FileSystemsAndPolicies), MemberType = typeof(Blocks))]
+    [MemberData(nameof(BlockChecks.FileSystemsAndPolicies), MemberType = typeof(BlockChecks))]
     public void AllocatedIsExactAfterCrossThreadFrees(string fileSystem, MemoryUsagePolicy policy)
     {
-        using PmemKind kind = Blocks.Create(fileSystem, 0, policy);
+        using PmemKind kind = BlockChecks.Create(fileSystem, 0, policy);
         const int Threads = 4;
         var queues = Enumerable.Range(0, Threads).Select(_ => new ConcurrentQueue<nuint>()).ToArray();
         var kept = new ConcurrentBag<nuint>();
@@ -185,7 +185,7 @@ public unsafe class StatsTests
     [MemberData(nameof(TestDirectories.Both), MemberType = typeof(TestDirectories))]
     public void BlocksOfExitedThreadsStillCount(string fileSystem)
     {
-        using PmemKind kind = Blocks.Create(fileSystem, 64L << 20);
+        using PmemKind kind = BlockChecks.Create(fileSystem, 64L << 20);
         var blocks = new List<nuint>();
         for (int t = 0; t < 8; t++)
             MaxSizeTests.RunOnThread(() => { for (int i = 0; i < 500; i++) blocks.Add((nuint)kind.Alloc((nuint)(16 + i * 8))); });

@@ -12,7 +12,7 @@ public unsafe class ThreadSafetyTests
 
     private static void Verify(MemoryKind kind, Tagged block, string who)
     {
-        int bad = Blocks.FirstNot((void*)block.P, block.Size, block.Tag);
+        int bad = BlockChecks.FirstNot((void*)block.P, block.Size, block.Tag);
         if (bad >= 0)
             Assert.Fail($"{who}: the {block.Size}-byte block at 0x{block.P:x} has 0x{((byte*)block.P)[bad]:x2} at byte {bad}, expected 0x{block.Tag:x2}: another allocation overlapped it.");
         nuint usable = kind.GetUsableSize((void*)block.P);
@@ -24,10 +24,10 @@ public unsafe class ThreadSafetyTests
     /// verified before it is freed; a third of the blocks are freed by another thread through a shared queue.
     /// </summary>
     [Theory]
-    [MemberData(nameof(Blocks.FileSystemsAndPolicies), MemberType = typeof(Blocks))]
+    [MemberData(nameof(BlockChecks.FileSystemsAndPolicies), MemberType = typeof(BlockChecks))]
     public void FourThreadsAllocateVerifyAndFreeAcrossThreads(string fileSystem, MemoryUsagePolicy policy)
     {
-        using PmemKind kind = Blocks.Create(fileSystem, 256L << 20, policy);
+        using PmemKind kind = BlockChecks.Create(fileSystem, 256L << 20, policy);
         const int Threads = 4;
         var shared = new ConcurrentQueue<Tagged>();
         var errors = new ConcurrentQueue<Exception>();
@@ -56,7 +56,7 @@ public unsafe class ThreadSafetyTests
                                 nuint size = (nuint)(random.Next(4) == 0 ? random.Next(16, 64 << 10) : random.Next(16, 1024));
                                 void* p = kind.Alloc(size);
                                 var block = new Tagged((nuint)p, size, TagOf((nuint)p, size));
-                                Blocks.Fill(p, size, block.Tag);
+                                BlockChecks.Fill(p, size, block.Tag);
                                 if (random.Next(3) == 0) shared.Enqueue(block);
                                 else mine.Add(block);
                                 if (mine.Count <= 300) continue;
@@ -108,12 +108,12 @@ public unsafe class ThreadSafetyTests
 
     /// <summary>Dispose while two threads loop in Alloc/Free: they end with ObjectDisposedException, nothing else, no crash.</summary>
     [Theory]
-    [MemberData(nameof(Blocks.FileSystemsAndPolicies), MemberType = typeof(Blocks))]
+    [MemberData(nameof(BlockChecks.FileSystemsAndPolicies), MemberType = typeof(BlockChecks))]
     public void DisposeWhileOtherThreadsAllocateAndFree(string fileSystem, MemoryUsagePolicy policy)
     {
         for (int round = 0; round < 5; round++)
         {
-            PmemKind kind = Blocks.Create(fileSystem, 256L << 20, policy);
+            PmemKind kind = BlockChecks.Create(fileSystem, 256L << 20, policy);
             var outcomes = new Exception?[2];
             var iterations = new long[2];
             using var bothRunning = new CountdownEvent(2);
@@ -164,28 +164,28 @@ public unsafe class ThreadSafetyTests
     [MemberData(nameof(TestDirectories.Both), MemberType = typeof(TestDirectories))]
     public void DisposeTwiceIsHarmless(string fileSystem)
     {
-        PmemKind kind = Blocks.Create(fileSystem);
+        PmemKind kind = BlockChecks.Create(fileSystem);
         kind.Alloc(100);
         kind.Dispose();
         kind.Dispose();
         Assert.True(kind.IsDisposed);
         // Also concurrently from several threads.
-        PmemKind other = Blocks.Create(fileSystem);
+        PmemKind other = BlockChecks.Create(fileSystem);
         other.Alloc(100);
         var threads = Enumerable.Range(0, 4).Select(_ => new Thread(other.Dispose)).ToList();
         threads.ForEach(t => t.Start());
         threads.ForEach(t => t.Join());
         Assert.True(other.IsDisposed);
         // A kind can be created in the same directory afterwards.
-        using PmemKind third = Blocks.Create(fileSystem);
+        using PmemKind third = BlockChecks.Create(fileSystem);
         third.Free(third.Alloc(10));
     }
 
     [Theory]
-    [MemberData(nameof(Blocks.FileSystemsAndPolicies), MemberType = typeof(Blocks))]
+    [MemberData(nameof(BlockChecks.FileSystemsAndPolicies), MemberType = typeof(BlockChecks))]
     public void CallsAfterDisposeThrowObjectDisposedException(string fileSystem, MemoryUsagePolicy policy)
     {
-        PmemKind kind = Blocks.Create(fileSystem, policy: policy);
+        PmemKind kind = BlockChecks.Create(fileSystem, policy: policy);
         void* small = kind.Alloc(100);
         void* large = kind.Alloc(1u << 20);
         // A block allocated by another thread, so that thread's heap is in play too.
@@ -206,6 +206,9 @@ public unsafe class ThreadSafetyTests
             AssertDisposed(() => kind.Realloc(null, size), $"Realloc(null) {what}");
             AssertDisposed(() => kind.TryRealloc(null, size), $"TryRealloc(null) {what}");
         }
+        // Counts whose product overflows: still a call on a disposed kind.
+        AssertDisposed(() => kind.AllocZeroed(nuint.MaxValue, 2), "AllocZeroed(nuint.MaxValue, 2) after Dispose");
+        AssertDisposed(() => kind.TryAllocZeroed(nuint.MaxValue, 2), "TryAllocZeroed(nuint.MaxValue, 2) after Dispose");
         foreach (nuint p in new[] { (nuint)small, (nuint)large, remote })
         {
             AssertDisposed(() => kind.Free((void*)p), "Free of an old block after Dispose");
@@ -235,15 +238,15 @@ public unsafe class ThreadSafetyTests
     {
         MemoryKind dram = MemoryKind.Default;
         byte* before = (byte*)dram.Alloc(1000);
-        Blocks.Fill(before, 1000, 0x42);
+        BlockChecks.Fill(before, 1000, 0x42);
         dram.Dispose();
         dram.Dispose();
         Assert.False(dram.IsDisposed);
         Assert.Same(dram, MemoryKind.Default);
-        Assert.True(Blocks.AllAre(before, 1000, 0x42), "MemoryKind.Default.Dispose() changed a live block.");
+        Assert.True(BlockChecks.AllAre(before, 1000, 0x42), "MemoryKind.Default.Dispose() changed a live block.");
         Assert.Same(dram, MemoryKind.Detect(before));
         byte* after = (byte*)dram.Alloc(5000);
-        Blocks.Fill(after, 5000, 1);
+        BlockChecks.Fill(after, 5000, 1);
         Assert.True(dram.GetUsableSize(after) >= 5000);
         dram.Free(before);
         dram.Free(after);
@@ -251,7 +254,7 @@ public unsafe class ThreadSafetyTests
         Assert.True(stats.Allocated <= stats.Active && stats.Active <= stats.Resident);
         ((IDisposable)dram).Dispose();
         void* p = dram.AllocZeroed(10, 10);
-        Assert.True(Blocks.AllAre(p, 100, 0));
+        Assert.True(BlockChecks.AllAre(p, 100, 0));
         dram.Free(p);
     }
 }
