@@ -36,6 +36,7 @@ public unsafe class MaxSizeTests
     [MemberData(nameof(BlockChecks.FileSystemsAndPolicies), MemberType = typeof(BlockChecks))]
     public void StorageNeverExceedsMaxSize(string fileSystem, MemoryUsagePolicy policy)
     {
+        const long FileSystemMetadataAllowance = 64 << 10;
         using PmemKind kind = BlockChecks.Create(fileSystem, policy: policy);
         long max = kind.MaxSize, peak = 0;
         void Check()
@@ -43,7 +44,9 @@ public unsafe class MaxSizeTests
             long storage = kind.Source.StorageBytes;
             Assert.True(storage >= 0, "StorageBytes could not be read.");
             peak = Math.Max(peak, storage);
-            Assert.True(storage <= max, $"The kind's file holds {storage} bytes of storage, more than MaxSize {max} ({policy}).");
+            // st_blocks also counts the file system's own metadata for the file: ext4 adds a 4 KiB extent-tree block once
+            // a file has more than 4 extents. The kind's data reservation (Resident, below) must stay within MaxSize exactly.
+            Assert.True(storage <= max + FileSystemMetadataAllowance, $"The kind's file holds {storage} bytes of storage, more than MaxSize {max} plus {FileSystemMetadataAllowance} bytes of file-system metadata ({policy}).");
             KindStats stats = kind.GetStats();
             Assert.True(stats.Resident <= max, $"Resident {stats.Resident} exceeds MaxSize {max}.");
         }

@@ -76,6 +76,7 @@ public abstract unsafe class MemoryKind : IDisposable
     /// <exception cref="ObjectDisposedException">The kind is disposed.</exception>
     public void* TryAllocZeroed(nuint count, nuint size)
     {
+        ObjectDisposedException.ThrowIf(IsDisposed, this);
         if (size != 0 && count > nuint.MaxValue / size) return null;
         return _heap.AllocZeroed(count * size);
     }
