@@ -15,7 +15,7 @@ namespace MemoryKinds;
 /// <see cref="OutOfMemoryException"/> (or return null from the Try forms) instead of setting errno; a pointer of another
 /// kind, of no kind, or already freed is reported with <see cref="ArgumentException"/> instead of crashing.
 /// </remarks>
-public abstract unsafe class MemoryKind : IDisposable
+public abstract unsafe partial class MemoryKind : IDisposable
 {
     private static readonly MemoryKind s_default = new DefaultMemoryKind();
 

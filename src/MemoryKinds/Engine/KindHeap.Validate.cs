@@ -1,0 +1,134 @@
+namespace MemoryKinds.Engine;
+
+// The heap walker (libvmem's vmem_check): checks every invariant the engine relies on, with all threads held off.
+internal sealed unsafe partial class KindHeap
+{
+    /// <summary>Walks the whole heap and returns every inconsistency found (empty when the heap is sound).</summary>
+    public List<string> Validate()
+    {
+        var problems = new List<string>();
+        lock (_lock)
+        {
+            ThrowIfDisposed();
+            bool blocked = BlockHeaps(null);
+            try
+            {
+                long committed = 0, active = 0;
+                for (int r = 0; r < _regionCount; r++) ValidateRegion(_regions[r]!, problems, ref committed, ref active);
+                if (committed != _committedBytes) problems.Add($"committed bytes {_committedBytes} but slices say {committed}");
+                if (active != _activeBytes) problems.Add($"active bytes {_activeBytes} but pages say {active}");
+                if (_limit > 0 && _committedBytes > _limit) problems.Add($"committed bytes {_committedBytes} exceed the limit {_limit}");
+                for (ThreadHeap* heap = _heaps; heap != null; heap = heap->NextInKind) ValidateHeap(heap, problems);
+                if (_shared != null) ValidateHeap(_shared, problems);
+            }
+            finally
+            {
+                if (blocked) UnblockHeaps();
+            }
+        }
+        return problems;
+    }
+
+    private void ValidateRegion(Region region, List<string> problems, ref long committed, ref long active)
+    {
+        for (int i = 0; i < region.SliceCount; i++)
+        {
+            Page* slice = region.Pages + i;
+            if (slice->Committed) committed += (long)SizeClasses.SliceSize;
+            if (slice->Committed && i >= region.Frontier) problems.Add($"region {region.Index} slice {i} committed beyond the frontier {region.Frontier}");
+        }
+        for (int i = 0; i < region.SliceCount;)
+        {
+            Page* head = region.Pages + i;
+            if (head->Head != head) { problems.Add($"region {region.Index} slice {i} should head a span but points elsewhere"); return; }
+            int slices = head->Slices;
+            if (slices <= 0 || i + slices > region.SliceCount) { problems.Add($"region {region.Index} span at {i} has a bad length {slices}"); return; }
+            if (head->State == SliceState.Free)
+            {
+                if (head[slices - 1].Head != head) problems.Add($"free span at {i} ({slices} slices): tail does not point at the head");
+                if (i + slices < region.SliceCount && region.Pages[i + slices].State == SliceState.Free) problems.Add($"free span at {i} is followed by another free span (not coalesced)");
+            }
+            else
+            {
+                active += (long)slices << SizeClasses.SliceShift;
+                for (int j = 0; j < slices; j++)
+                {
+                    if (head[j].Head != head || head[j].State != head->State) problems.Add($"page at {i}: slice {i + j} does not belong to it");
+                    if (!head[j].Committed) problems.Add($"page at {i}: slice {i + j} is in use but not committed");
+                }
+                if (head->State == SliceState.Large) ValidateLarge(head, problems);
+                else ValidateSmallPage(head, problems);
+            }
+            i += slices;
+        }
+    }
+
+    private static void ValidateLarge(Page* span, List<string> problems)
+    {
+        if (span->BlockSize != (nuint)span->Slices << SizeClasses.SliceShift) problems.Add($"large block at 0x{(nuint)span->Start:x}: size {span->BlockSize} does not match its {span->Slices} slices");
+        if ((span->Bits[0] & 1) == 0) problems.Add($"large block at 0x{(nuint)span->Start:x} is not marked allocated");
+        if (CountBits(span, 1, span->BlockSize) != 0) problems.Add($"large block at 0x{(nuint)span->Start:x} has allocation bits inside it");
+    }
+
+    private static void ValidateSmallPage(Page* page, List<string> problems)
+    {
+        string where = $"page of {page->BlockSize}-byte blocks at 0x{(nuint)page->Start:x}";
+        if (page->Owner == null) problems.Add($"{where} has no owner");
+        if (page->Capacity > page->MaxBlocks || page->Used < 0 || page->Used > page->Capacity) problems.Add($"{where}: used {page->Used}, capacity {page->Capacity}, max {page->MaxBlocks}");
+        nuint bytes = (nuint)page->Slices << SizeClasses.SliceShift;
+        int allocated = 0, pending = 0;
+        for (nuint offset = 0; offset < bytes; offset += 16)
+        {
+            ulong* word = BlockBits.AllocatedWord(page->Bits, offset);
+            ulong mask = BlockBits.Mask(offset);
+            bool isAllocated = (word[0] & mask) != 0, isPending = (word[1] & mask) != 0;
+            if (!isAllocated && !isPending) continue;
+            if (offset % page->BlockSize != 0 || offset / page->BlockSize >= (nuint)page->Capacity) { problems.Add($"{where}: a block bit is set at offset {offset}, which is not a carved block start"); continue; }
+            if (isAllocated) allocated++;
+            if (isPending) pending++;
+            if (isPending && !isAllocated) problems.Add($"{where}: block at offset {offset} is pending a remote free but not allocated");
+        }
+        int free = CountList(page, page->Free, where, problems, out bool freeListBroken);
+        int remote = CountList(page, (Block*)page->ThreadFree, where, problems, out _);
+        if (remote != pending) problems.Add($"{where}: {remote} blocks on the remote-free stack but {pending} pending bits");
+        if (allocated != page->Used) problems.Add($"{where}: {allocated} allocated bits but used is {page->Used}");
+        if (!freeListBroken && free + page->Used != page->Capacity) problems.Add($"{where}: {free} free + {page->Used} used != {page->Capacity} carved");
+    }
+
+    /// <summary>Counts a block list, checking every block lies on a block boundary of the page and the list ends.</summary>
+    private static int CountList(Page* page, Block* list, string where, List<string> problems, out bool broken)
+    {
+        int count = 0;
+        broken = false;
+        for (Block* block = list; block != null; block = block->Next)
+        {
+            nuint offset = (nuint)block - (nuint)page->Start;
+            if (offset >= (nuint)page->Capacity * page->BlockSize || offset % page->BlockSize != 0 || ++count > page->Capacity)
+            {
+                problems.Add($"{where}: a free list holds 0x{(nuint)block:x}, which is not a free block of the page (corrupted link or a cycle)");
+                broken = true;
+                break;
+            }
+        }
+        return count;
+    }
+
+    private static int CountBits(Page* page, nuint from, nuint to)
+    {
+        int count = 0;
+        for (nuint offset = (from + 15) & ~(nuint)15; offset < to; offset += 16)
+            if ((*BlockBits.AllocatedWord(page->Bits, offset) & BlockBits.Mask(offset)) != 0) count++;
+        return count;
+    }
+
+    private void ValidateHeap(ThreadHeap* heap, List<string> problems)
+    {
+        for (int bin = 0; bin < SizeClasses.BinCount; bin++)
+        {
+            for (Page* page = (Page*)heap->Direct[bin]; page != EmptyPage && page != null; page = page->Next)
+                if (page->Owner != heap || page->Bin != bin || page->IsFull != 0) problems.Add($"heap list of bin {bin} holds a page that is not its own, of another bin, or marked full");
+            for (Page* page = (Page*)heap->Full[bin]; page != null; page = page->Next)
+                if (page->Owner != heap || page->Bin != bin || page->IsFull == 0) problems.Add($"full list of bin {bin} holds a page that is not its own, of another bin, or not marked full");
+        }
+    }
+}
