@@ -6,7 +6,7 @@ namespace MemoryKinds;
 
 /// <summary>
 /// A heap with its own source of pages: a memory-mapped file in a directory (<see cref="PmemKind"/>), DRAM
-/// (<see cref="Default"/>), or any <see cref="MemorySource"/> (<see cref="Create"/>). All members are thread-safe and any
+/// (<see cref="Default"/>), or any <see cref="MemorySource"/> (<see cref="Create(string, MemorySource, MemoryUsagePolicy)"/>). All members are thread-safe and any
 /// thread may free any block.
 /// </summary>
 /// <remarks>
@@ -20,12 +20,15 @@ public abstract unsafe partial class MemoryKind : IDisposable
     private static readonly MemoryKind s_default = new DefaultMemoryKind();
 
     private protected readonly KindHeap _heap;
+    /// <summary>Null unless hardened mode is on: then every call goes through it (canaries, junk, quarantine).</summary>
+    private readonly HardenedHeap? _hardened;
 
-    private protected MemoryKind(string name, MemorySource source, MemoryUsagePolicy policy)
+    private protected MemoryKind(string name, MemorySource source, MemoryUsagePolicy policy, bool hardened)
     {
         UsagePolicy = policy;
         _heap = KindHeap.Create(name, source, policy == MemoryUsagePolicy.Conservative);
         _heap.Owner = this;
+        if (hardened || HardenedHeap.EnabledForProcess) _hardened = new HardenedHeap(_heap);
     }
 
     /// <summary>The DRAM kind (memkind's <c>MEMKIND_DEFAULT</c>). <see cref="Dispose"/> on it does nothing.</summary>
@@ -43,6 +46,14 @@ public abstract unsafe partial class MemoryKind : IDisposable
     /// <summary>How eagerly the kind gives the storage of freed memory back.</summary>
     public MemoryUsagePolicy UsagePolicy { get; }
 
+    /// <summary>
+    /// Whether hardened mode is on (per kind at creation, or for every kind with the environment variable
+    /// <c>MEMKINDS_HARDENED=1</c>): 8-byte tail canaries checked at free, junk fill on allocation (0xA5) and free (0xDF),
+    /// and a quarantine of freed blocks whose junk is checked before reuse. Overflows and writes after free are then
+    /// reported with <see cref="InvalidOperationException"/>; usable sizes are 8 bytes smaller. Costly: for debugging.
+    /// </summary>
+    public bool IsHardened => _hardened is not null;
+
     /// <summary>The source the kind's pages come from.</summary>
     public MemorySource Source => _heap.Source;
 
@@ -52,7 +63,7 @@ public abstract unsafe partial class MemoryKind : IDisposable
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void* Alloc(nuint size)
     {
-        void* p = _heap.Alloc(size);
+        void* p = _hardened is null ? _heap.Alloc(size) : HardenedAlloc(size, 16);
         if (p == null) ThrowOutOfMemory(size);
         return p;
     }
@@ -60,7 +71,7 @@ public abstract unsafe partial class MemoryKind : IDisposable
     /// <summary>Allocates <paramref name="size"/> bytes like <see cref="Alloc"/>, but returns null when the kind cannot give them.</summary>
     /// <exception cref="ObjectDisposedException">The kind is disposed.</exception>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public void* TryAlloc(nuint size) => _heap.Alloc(size);
+    public void* TryAlloc(nuint size) => _hardened is null ? _heap.Alloc(size) : HardenedAlloc(size, 16);
 
     /// <summary>Allocates <paramref name="count"/> × <paramref name="size"/> zeroed bytes (calloc).</summary>
     /// <exception cref="OutOfMemoryException">The product overflows or the kind cannot give that much.</exception>
@@ -78,7 +89,10 @@ public abstract unsafe partial class MemoryKind : IDisposable
     {
         ObjectDisposedException.ThrowIf(IsDisposed, this);
         if (size != 0 && count > nuint.MaxValue / size) return null;
-        return _heap.AllocZeroed(count * size);
+        if (_hardened is null) return _heap.AllocZeroed(count * size);
+        void* p = HardenedAlloc(count * size, 16);
+        if (p != null) System.Runtime.InteropServices.NativeMemory.Clear(p, count * size);
+        return p;
     }
 
     /// <summary>Allocates <paramref name="size"/> bytes aligned to <paramref name="alignment"/>.</summary>
@@ -98,7 +112,7 @@ public abstract unsafe partial class MemoryKind : IDisposable
     public void* TryAlignedAlloc(nuint size, nuint alignment)
     {
         if (!BitOperations.IsPow2(alignment)) throw new ArgumentException($"The alignment {alignment} is not a power of two.", nameof(alignment));
-        return _heap.AlignedAlloc(size, alignment);
+        return _hardened is null ? _heap.AlignedAlloc(size, alignment) : HardenedAlloc(size, alignment);
     }
 
     /// <summary>Resizes a block, keeping its contents up to the smaller size; a null <paramref name="ptr"/> allocates.</summary>
@@ -116,24 +130,41 @@ public abstract unsafe partial class MemoryKind : IDisposable
     /// <summary>Resizes a block like <see cref="Realloc"/>, but returns null when the kind is full (<paramref name="ptr"/> untouched and still valid).</summary>
     /// <exception cref="ArgumentException"><paramref name="ptr"/> is not a live block of this kind.</exception>
     /// <exception cref="ObjectDisposedException">The kind is disposed.</exception>
-    public void* TryRealloc(void* ptr, nuint size) => ptr == null ? _heap.Alloc(size) : _heap.Realloc(ptr, size);
+    public void* TryRealloc(void* ptr, nuint size)
+    {
+        if (ptr == null) return TryAlloc(size);
+        if (_hardened is null) return _heap.Realloc(ptr, size);
+        void* p = _hardened.Realloc(ptr, size);
+        return p != null || !_hardened.Drain() ? p : _hardened.Realloc(ptr, size);
+    }
 
     /// <summary>Frees a block of this kind; null does nothing.</summary>
     /// <exception cref="ArgumentException"><paramref name="ptr"/> is not a live block of this kind (another kind's, no kind's, inside a block, or freed already); nothing is changed.</exception>
     /// <exception cref="ObjectDisposedException">The kind is disposed.</exception>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public void Free(void* ptr) => _heap.Free(ptr);
+    public void Free(void* ptr)
+    {
+        if (_hardened is null) _heap.Free(ptr);
+        else _hardened.Free(ptr);
+    }
 
     /// <summary>The usable size of a block (at least what was asked for); 0 for null.</summary>
     /// <exception cref="ArgumentException"><paramref name="ptr"/> is not a live block of this kind.</exception>
     /// <exception cref="ObjectDisposedException">The kind is disposed.</exception>
-    public nuint GetUsableSize(void* ptr) => ptr == null ? 0 : _heap.UsableSize(ptr);
+    public nuint GetUsableSize(void* ptr) => ptr == null ? 0 : _hardened is null ? _heap.UsableSize(ptr) : _hardened.UsableSize(ptr);
 
     /// <summary>memkind_defrag_reallocate: moves the block out of a sparsely used page so that page can be given back.</summary>
     /// <returns>The new pointer (the old one is freed), or null when the block was not moved (the old one stays valid).</returns>
     /// <exception cref="ArgumentException"><paramref name="ptr"/> is not a live block of this kind.</exception>
     /// <exception cref="ObjectDisposedException">The kind is disposed.</exception>
-    public void* DefragRealloc(void* ptr) => ptr == null ? null : _heap.DefragRealloc(ptr);
+    /// <remarks>In hardened mode blocks are never moved (the pointer is still checked).</remarks>
+    public void* DefragRealloc(void* ptr)
+    {
+        if (ptr == null) return null;
+        if (_hardened is null) return _heap.DefragRealloc(ptr);
+        _hardened.UsableSize(ptr);
+        return null;
+    }
 
     /// <summary>The kind's memory use now; no refresh step is needed.</summary>
     /// <exception cref="ObjectDisposedException">The kind is disposed.</exception>
@@ -176,7 +207,26 @@ public abstract unsafe partial class MemoryKind : IDisposable
         ArgumentException.ThrowIfNullOrEmpty(name);
         ArgumentNullException.ThrowIfNull(source);
         ThrowIfUndefined(policy);
-        return new CustomMemoryKind(name, source, policy);
+        return new CustomMemoryKind(name, source, policy, hardened: false);
+    }
+
+    /// <summary>Creates a kind over any <paramref name="source"/>, optionally in hardened mode (see <see cref="IsHardened"/>).</summary>
+    /// <exception cref="ArgumentNullException"><paramref name="name"/> or <paramref name="source"/> is null.</exception>
+    /// <exception cref="ArgumentException"><paramref name="name"/> is empty or a live kind already has it.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="policy"/> is not defined.</exception>
+    public static MemoryKind Create(string name, MemorySource source, MemoryUsagePolicy policy, bool hardened)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(name);
+        ArgumentNullException.ThrowIfNull(source);
+        ThrowIfUndefined(policy);
+        return new CustomMemoryKind(name, source, policy, hardened);
+    }
+
+    /// <summary>A hardened allocation; when the kind is full, the quarantine is emptied and the allocation tried once more.</summary>
+    private void* HardenedAlloc(nuint size, nuint alignment)
+    {
+        void* p = _hardened!.Alloc(size, alignment);
+        return p != null || !_hardened.Drain() ? p : _hardened.Alloc(size, alignment);
     }
 
     /// <summary>The kind's name, source and policy.</summary>
@@ -195,10 +245,10 @@ public abstract unsafe partial class MemoryKind : IDisposable
         throw new OutOfMemoryException($"Memory kind '{Name}' cannot allocate {size} bytes (capacity {Capacity}, allocated {allocated}, active {active}, resident {resident}{_heap.Source.FailureDetail}).");
     }
 
-    private sealed class CustomMemoryKind(string name, MemorySource source, MemoryUsagePolicy policy) : MemoryKind(name, source, policy);
+    private sealed class CustomMemoryKind(string name, MemorySource source, MemoryUsagePolicy policy, bool hardened) : MemoryKind(name, source, policy, hardened);
 
     /// <summary>The DRAM kind: lives as long as the process.</summary>
-    private sealed class DefaultMemoryKind() : MemoryKind("default", new AnonymousMemorySource(), MemoryUsagePolicy.Default)
+    private sealed class DefaultMemoryKind() : MemoryKind("default", new AnonymousMemorySource(), MemoryUsagePolicy.Default, hardened: false)
     {
         public override void Dispose() { }
     }

@@ -9,4 +9,7 @@ public sealed record PmemConfig(string Path)
 
     /// <summary>How eagerly freed space goes back to the file system.</summary>
     public MemoryUsagePolicy UsagePolicy { get; init; } = MemoryUsagePolicy.Default;
+
+    /// <summary>Turns on hardened mode for the kind (see <see cref="MemoryKind.IsHardened"/>): for finding the caller's memory bugs, at a cost.</summary>
+    public bool Hardened { get; init; }
 }

@@ -16,8 +16,8 @@ public sealed class PmemKind : MemoryKind
     private readonly FileMemorySource _file;
     private readonly Lazy<bool> _isDax;
 
-    private PmemKind(FileMemorySource file, MemoryUsagePolicy policy)
-        : base($"pmem{file.FileDescriptor:x8}", file, policy)
+    private PmemKind(FileMemorySource file, MemoryUsagePolicy policy, bool hardened)
+        : base($"pmem{file.FileDescriptor:x8}", file, policy, hardened)
     {
         _file = file;
         _isDax = new Lazy<bool>(() => IsDax(_file.Directory));
@@ -59,7 +59,7 @@ public sealed class PmemKind : MemoryKind
         FileMemorySource file = FileMemorySource.Create(config.Path, maxSize);
         try
         {
-            return new PmemKind(file, config.UsagePolicy);
+            return new PmemKind(file, config.UsagePolicy, config.Hardened);
         }
         catch
         {
