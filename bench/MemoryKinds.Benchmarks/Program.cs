@@ -12,6 +12,13 @@ using Perfolizer.Horology;
 string memkindStatus = Memkind.IsAvailable ? $"memkind: {Memkind.LibraryName} loaded" : Memkind.MissingMessage;
 Console.WriteLine(memkindStatus);
 
+// --interleaved: the alloc+free pairs of all contenders in one process, taking turns (see Interleaved.cs); no BenchmarkDotNet.
+if (args.Contains("--interleaved"))
+{
+    Interleaved.Run();
+    return;
+}
+
 // --smoke: one invocation per case (BenchmarkDotNet's Dry job), to check that every contender works; numbers are meaningless.
 bool smoke = args.Contains("--smoke");
 args = args.Where(a => a != "--smoke").ToArray();
@@ -22,8 +29,8 @@ Job job = Job.Default
     .WithId("Short")
     .WithLaunchCount(1)
     .WithWarmupCount(3)
-    .WithIterationCount(9)
-    .WithIterationTime(TimeInterval.FromMilliseconds(100));
+    .WithIterationCount(15)
+    .WithIterationTime(TimeInterval.FromMilliseconds(200));
 
 IConfig config = DefaultConfig.Instance
     .AddJob(smoke ? Job.Dry : job)
