@@ -90,7 +90,19 @@ internal sealed unsafe class HardenedHeap(KindHeap heap)
             _quarantined.Clear();
             _quarantinedBytes = 0;
         }
-        foreach ((nint block, nuint usable) in all) Release((void*)block, usable);
+        InvalidOperationException? corruption = null;
+        foreach ((nint block, nuint usable) in all)
+        {
+            try
+            {
+                Release((void*)block, usable);
+            }
+            catch (InvalidOperationException e)
+            {
+                corruption ??= e;
+            }
+        }
+        if (corruption is not null) throw corruption;
         return all.Count > 0;
     }
 

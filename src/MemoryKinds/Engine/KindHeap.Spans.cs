@@ -151,8 +151,10 @@ internal sealed unsafe partial class KindHeap
             }
             region.Frontier = growEnd;
             MarkCommitted(region, from, growEnd);
+            // An aligned span can start past the old frontier: the gap it skipped is now storage in a free span.
+            if (from < start) ReleaseLater(region, region.Pages[start - 1].Head, from, start - from);
             // Slices grown ahead of need sit in a free span: let the purger take them back if they stay unused.
-            if (growEnd > end) SchedulePurge(region.Pages + end, Environment.TickCount64 + PurgeDelayMs);
+            if (growEnd > end) ReleaseLater(region, region.Pages + end, end, growEnd - end);
         }
         return true;
     }
@@ -189,7 +191,7 @@ internal sealed unsafe partial class KindHeap
             if (!Source.Decommit(region.Memory, (nuint)i << SizeClasses.SliceShift, (nuint)(run - i) << SizeClasses.SliceShift))
             {
                 // Without hole punching (ramfs) the kind keeps freed storage and reuses it; it never aborts.
-                _cannotDecommit = true;
+                _cannotDecommit = !Source.CanDecommit;
                 return;
             }
             for (int j = i; j < run; j++)
@@ -233,6 +235,13 @@ internal sealed unsafe partial class KindHeap
         }
         MakeFreeSpan(region, start, count, 0);
         if (purgeAt != 0) SchedulePurge(region.Pages + start, purgeAt);
+    }
+
+    /// <summary>Committed slices [from, from+count) sit unused in the free span headed by <paramref name="span"/>: give them back per the policy.</summary>
+    private void ReleaseLater(Region region, Page* span, int from, int count)
+    {
+        if (Conservative) DecommitRange(region, from, count);
+        else SchedulePurge(span, Environment.TickCount64 + PurgeDelayMs);
     }
 
     private void SchedulePurge(Page* span, long purgeAt)

@@ -52,7 +52,7 @@ internal sealed unsafe partial class KindHeap
 
     public bool IsDisposed => _disposed;
 
-    /// <summary>Creates the engine for a kind over <paramref name="source"/> (which it owns from then on, also on failure).</summary>
+    /// <summary>Creates the engine for a kind over <paramref name="source"/>, which it owns from then on; on failure the caller still owns it.</summary>
     /// <exception cref="ArgumentException">A live kind has the same name.</exception>
     /// <exception cref="OutOfMemoryException">No address space for the first region.</exception>
     public static KindHeap Create(string name, MemorySource source, bool conservative)
@@ -86,7 +86,7 @@ internal sealed unsafe partial class KindHeap
         nuint s = size - 1;
         if (s < SizeClasses.SmallMax)
         {
-            ThreadHeap* heap = ThreadHeaps.FindInSlot(Slot);
+            ThreadHeap* heap = ThreadHeaps.Find(Slot, Uid);
             if (heap != null)
             {
                 heap->Busy = 1;
@@ -115,7 +115,7 @@ internal sealed unsafe partial class KindHeap
         nuint offset = (nuint)p - (nuint)_base0;
         if (offset < _size0 && ((nuint)p & 15) == 0)
         {
-            ThreadHeap* heap = ThreadHeaps.FindInSlot(Slot);
+            ThreadHeap* heap = ThreadHeaps.Find(Slot, Uid);
             if (heap != null)
             {
                 heap->Busy = 1;

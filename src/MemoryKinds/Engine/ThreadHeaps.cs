@@ -13,23 +13,17 @@ internal static unsafe class ThreadHeaps
     [ThreadStatic] private static ThreadExitSentinel? t_sentinel;
 
     /// <summary>The calling thread's heap for the kind in <paramref name="slot"/> with <paramref name="uid"/>, or null.</summary>
+    /// <remarks>
+    /// The uid check matters: after a kind is disposed its slot can go to a new kind, and a call made on the disposed kind
+    /// object must not land in the new kind's heap. KindUid sits on the same cache line as Busy and Blocked.
+    /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static ThreadHeap* Find(int slot, long uid)
     {
-        ThreadHeap* heap = FindInSlot(slot);
-        return heap != null && heap->KindUid == uid ? heap : null;
-    }
-
-    /// <summary>
-    /// The fast paths' lookup: the heap in the calling thread's table for <paramref name="slot"/>, which may be a heap left
-    /// detached by a disposed kind that used the slot before. That is safe because a detached heap stays Blocked until its
-    /// thread re-attaches it through the slow path, and the fast paths check Blocked before touching anything else.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static ThreadHeap* FindInSlot(int slot)
-    {
         HeapTable* table = t_table;
-        return table != null && (uint)slot < (uint)table->Count ? table->Heaps[slot] : null;
+        if (table == null || (uint)slot >= (uint)table->Count) return null;
+        ThreadHeap* heap = table->Heaps[slot];
+        return heap != null && heap->KindUid == uid ? heap : null;
     }
 
     /// <summary>The calling thread's heap for <paramref name="kind"/>, attaching one if needed.</summary>

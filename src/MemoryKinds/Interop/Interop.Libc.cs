@@ -25,6 +25,9 @@ internal static unsafe partial class Libc
     [LibraryImport(LibraryName, EntryPoint = "fallocate", SetLastError = true)]
     internal static partial int FAllocate(int fd, int mode, long offset, long length);
 
+    [LibraryImport(LibraryName, EntryPoint = "pwrite", SetLastError = true)]
+    internal static partial nint PWrite(int fd, byte* buffer, nuint count, long offset);
+
     [LibraryImport(LibraryName, EntryPoint = "ftruncate", SetLastError = true)]
     internal static partial int FTruncate(int fd, long length);
 
@@ -45,9 +48,6 @@ internal static unsafe partial class Libc
 
     [LibraryImport(LibraryName, EntryPoint = "statvfs", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     internal static partial int StatVfs(string path, StatVfsBuffer* buffer);
-
-    [LibraryImport(LibraryName, EntryPoint = "statfs", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    internal static partial int StatFs(string path, byte* buffer);
 
     [LibraryImport(LibraryName, EntryPoint = "getrlimit", SetLastError = true)]
     internal static partial int GetRLimit(int resource, RLimit* limit);

@@ -97,13 +97,6 @@ internal static unsafe class Os
         return result == (void*)-1 ? LastErrno() : 0;
     }
 
-    /// <summary>Puts inaccessible anonymous memory back over a range of the caller's reservation (drops any file mapping there).</summary>
-    public static int ResetToReserved(byte* address, nuint length)
-    {
-        void* result = Libc.MMap(address, length, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED, -1, 0);
-        return result == (void*)-1 ? LastErrno() : 0;
-    }
-
     public static int Protect(byte* address, nuint length, int protection)
     {
         int errno = Injected(OsCall.Protect);
@@ -155,6 +148,24 @@ internal static unsafe class Os
 
     public static void Close(int fd) => Libc.Close(fd);
 
+    /// <summary>Reserves [offset, offset+length) where fallocate is missing, by writing a zero byte into every 4 KiB page (pwrite).</summary>
+    public static int WriteZeroPages(int fd, long offset, long length)
+    {
+        byte zero = 0;
+        for (long page = offset; page < offset + length; page += 4096)
+        {
+            int errno = Injected(OsCall.Allocate);
+            while (errno == 0 && Libc.PWrite(fd, &zero, 1, page) != 1)
+            {
+                errno = LastErrno();
+                if (errno == Errno.EINTR) errno = 0;
+                else if (errno == 0) errno = Errno.EIO;
+            }
+            if (errno != 0) return errno;
+        }
+        return 0;
+    }
+
     /// <summary>The file's size and the bytes of storage actually allocated to it (<c>st_blocks</c> × 512).</summary>
     public static int GetFileSpace(int fd, out long size, out long allocatedBytes)
     {
@@ -174,16 +185,6 @@ internal static unsafe class Os
         if (Libc.StatVfs(path, &buffer) != 0) return LastErrno();
         totalBytes = (long)(buffer.Blocks * buffer.FragmentSize);
         availableBytes = (long)(buffer.BlocksAvailable * buffer.FragmentSize);
-        return 0;
-    }
-
-    /// <summary>The file-system type magic of <paramref name="path"/> (<c>statfs.f_type</c>).</summary>
-    public static int GetFileSystemType(string path, out long type)
-    {
-        byte* buffer = stackalloc byte[256];
-        type = 0;
-        if (Libc.StatFs(path, buffer) != 0) return LastErrno();
-        type = *(long*)buffer;
         return 0;
     }
 

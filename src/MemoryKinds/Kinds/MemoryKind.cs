@@ -29,6 +29,7 @@ public abstract unsafe partial class MemoryKind : IDisposable
         _heap = KindHeap.Create(name, source, policy == MemoryUsagePolicy.Conservative);
         _heap.Owner = this;
         if (hardened || HardenedHeap.EnabledForProcess) _hardened = new HardenedHeap(_heap);
+        OnCreated();
     }
 
     /// <summary>The DRAM kind (memkind's <c>MEMKIND_DEFAULT</c>). <see cref="Dispose"/> on it does nothing.</summary>
@@ -50,7 +51,9 @@ public abstract unsafe partial class MemoryKind : IDisposable
     /// Whether hardened mode is on (per kind at creation, or for every kind with the environment variable
     /// <c>MEMKINDS_HARDENED=1</c>): 8-byte tail canaries checked at free, junk fill on allocation (0xA5) and free (0xDF),
     /// and a quarantine of freed blocks whose junk is checked before reuse. Overflows and writes after free are then
-    /// reported with <see cref="InvalidOperationException"/>; usable sizes are 8 bytes smaller. Costly: for debugging.
+    /// reported with <see cref="InvalidOperationException"/> (a write after free is found when the block leaves the
+    /// quarantine, so the report can come from a later <c>Free</c> of another block); usable sizes are 8 bytes smaller.
+    /// Costly: for debugging.
     /// </summary>
     public bool IsHardened => _hardened is not null;
 
@@ -64,14 +67,14 @@ public abstract unsafe partial class MemoryKind : IDisposable
     public void* Alloc(nuint size)
     {
         void* p = _hardened is null ? _heap.Alloc(size) : HardenedAlloc(size, 16);
-        if (p == null) ThrowOutOfMemory(size);
+        if (p == null) ThrowOutOfMemoryCounted(size);
         return p;
     }
 
     /// <summary>Allocates <paramref name="size"/> bytes like <see cref="Alloc"/>, but returns null when the kind cannot give them.</summary>
     /// <exception cref="ObjectDisposedException">The kind is disposed.</exception>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public void* TryAlloc(nuint size) => _hardened is null ? _heap.Alloc(size) : HardenedAlloc(size, 16);
+    public void* TryAlloc(nuint size) => CountFailure(_hardened is null ? _heap.Alloc(size) : HardenedAlloc(size, 16));
 
     /// <summary>Allocates <paramref name="count"/> × <paramref name="size"/> zeroed bytes (calloc).</summary>
     /// <exception cref="OutOfMemoryException">The product overflows or the kind cannot give that much.</exception>
@@ -79,7 +82,7 @@ public abstract unsafe partial class MemoryKind : IDisposable
     public void* AllocZeroed(nuint count, nuint size)
     {
         void* p = TryAllocZeroed(count, size);
-        if (p == null) ThrowOutOfMemory(size);
+        if (p == null) ThrowOutOfMemory(size != 0 && count > nuint.MaxValue / size ? nuint.MaxValue : count * size);
         return p;
     }
 
@@ -88,11 +91,11 @@ public abstract unsafe partial class MemoryKind : IDisposable
     public void* TryAllocZeroed(nuint count, nuint size)
     {
         ObjectDisposedException.ThrowIf(IsDisposed, this);
-        if (size != 0 && count > nuint.MaxValue / size) return null;
-        if (_hardened is null) return _heap.AllocZeroed(count * size);
+        if (size != 0 && count > nuint.MaxValue / size) return OnAllocationFailed();
+        if (_hardened is null) return CountFailure(_heap.AllocZeroed(count * size));
         void* p = HardenedAlloc(count * size, 16);
         if (p != null) System.Runtime.InteropServices.NativeMemory.Clear(p, count * size);
-        return p;
+        return CountFailure(p);
     }
 
     /// <summary>Allocates <paramref name="size"/> bytes aligned to <paramref name="alignment"/>.</summary>
@@ -112,7 +115,7 @@ public abstract unsafe partial class MemoryKind : IDisposable
     public void* TryAlignedAlloc(nuint size, nuint alignment)
     {
         if (!BitOperations.IsPow2(alignment)) throw new ArgumentException($"The alignment {alignment} is not a power of two.", nameof(alignment));
-        return _hardened is null ? _heap.AlignedAlloc(size, alignment) : HardenedAlloc(size, alignment);
+        return CountFailure(_hardened is null ? _heap.AlignedAlloc(size, alignment) : HardenedAlloc(size, alignment));
     }
 
     /// <summary>Resizes a block, keeping its contents up to the smaller size; a null <paramref name="ptr"/> allocates.</summary>
@@ -133,9 +136,9 @@ public abstract unsafe partial class MemoryKind : IDisposable
     public void* TryRealloc(void* ptr, nuint size)
     {
         if (ptr == null) return TryAlloc(size);
-        if (_hardened is null) return _heap.Realloc(ptr, size);
+        if (_hardened is null) return CountFailure(_heap.Realloc(ptr, size));
         void* p = _hardened.Realloc(ptr, size);
-        return p != null || !_hardened.Drain() ? p : _hardened.Realloc(ptr, size);
+        return CountFailure(p != null || !_hardened.Drain() ? p : _hardened.Realloc(ptr, size));
     }
 
     /// <summary>Frees a block of this kind; null does nothing.</summary>
@@ -183,6 +186,7 @@ public abstract unsafe partial class MemoryKind : IDisposable
     public virtual void Dispose()
     {
         _heap.Dispose();
+        OnDisposed();
         GC.SuppressFinalize(this);
     }
 

@@ -36,8 +36,8 @@ public sealed unsafe class FileMemorySource : MemorySource
     /// <summary>The OS error of the last failed storage request, or 0.</summary>
     public int LastError { get; private set; }
 
-    /// <summary>True once the file system has refused to punch holes (ramfs): freed space then stays with the kind.</summary>
-    public bool CannotReturnSpace => _cannotPunch;
+    /// <summary>False once the file system has refused to punch holes (ramfs): freed space then stays with the kind.</summary>
+    public override bool CanDecommit => !_cannotPunch;
 
     /// <inheritdoc/>
     public override string Description => Directory;
@@ -115,6 +115,8 @@ public sealed unsafe class FileMemorySource : MemorySource
         if (end > Os.FileSizeLimit()) return Fail(Errno.EFBIG);
         // Without KEEP_SIZE, fallocate also extends the file, so the mapping below never reaches past its end.
         int errno = Os.Allocate(_fd, keepSize: end <= _fileSize, fileOffset, (long)length);
+        // No fallocate (ramfs): writing every page reserves it just as well, and the range is fresh, so zeros are right.
+        if (errno == Errno.EOPNOTSUPP) errno = Os.WriteZeroPages(_fd, fileOffset, (long)length);
         if (errno == 0) errno = Os.MapFileFixed(region.Base + offset, length, _fd, fileOffset);
         if (errno != 0)
         {

@@ -45,6 +45,9 @@ public abstract unsafe class MemorySource : IDisposable
     /// </summary>
     public virtual long StorageBytes => -1;
 
+    /// <summary>False once the source knows it can never give storage back (a file system without hole punching); the engine then stops asking.</summary>
+    public virtual bool CanDecommit => true;
+
     /// <summary>Text saying why the source last refused storage (for example the OS error), starting with ", "; empty when it cannot tell.</summary>
     public virtual string FailureDetail => "";
 
