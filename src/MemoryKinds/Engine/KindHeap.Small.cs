@@ -129,11 +129,24 @@ internal sealed unsafe partial class KindHeap
         if (Volatile.Read(ref page->ThreadFree) != 0) MoveFromFull(heap, page);
     }
 
+    /// <summary>
+    /// Puts a page that has free blocks again back on its bin list, behind the current page: the current page stays
+    /// current, so this page can be given back as soon as it empties instead of being cached as the bin's current page.
+    /// </summary>
     private void MoveFromFull(ThreadHeap* heap, Page* page)
     {
         UnlinkFull(heap, page->Bin, page);
         Volatile.Write(ref page->IsFull, 0);
-        PushPage(heap, page->Bin, page);
+        Page* current = (Page*)heap->Direct[page->Bin];
+        if (current == EmptyPage)
+        {
+            PushPage(heap, page->Bin, page);
+            return;
+        }
+        page->Prev = current;
+        page->Next = current->Next;
+        if (page->Next != null) page->Next->Prev = page;
+        current->Next = page;
     }
 
     private static bool TakeFullHint(ThreadHeap* heap, int bin)
