@@ -58,29 +58,27 @@ internal sealed unsafe partial class KindHeap
         return moved;
     }
 
-    /// <summary>True for a small block in a page at most half used that the calling thread is not allocating from (racy reads: a heuristic).</summary>
+    /// <summary>
+    /// memkind's heuristic: worth moving when the block's page is not its bin's current page, has free blocks, and is no
+    /// fuller than the average of the owning heap's other pages of that bin. Under the lock, so the page lists hold still (the
+    /// counts themselves are racy reads: the answer is a heuristic).
+    /// </summary>
     private bool WorthMoving(void* p)
     {
         Region region = RegionOf(p)!;
-        if (Conservative)
+        lock (_lock)
         {
-            lock (_lock)
-            {
-                ThrowIfDisposed();
-                return SparseAndNotCurrent(region, p, _shared);
-            }
+            ThrowIfDisposed();
+            Page* page = LivePage(region, p);
+            if (page == null || page->State != SliceState.Small || page->IsFull != 0) return false;
+            ThreadHeap* owner = page->Owner;
+            if ((Page*)owner->Direct[page->Bin] == page) return false;
+            // The current page (the list head) is being filled, so it does not count towards the average.
+            long used = 0, pages = 0;
+            for (Page* other = ((Page*)owner->Direct[page->Bin])->Next; other != null; other = other->Next, pages++) used += Volatile.Read(ref other->Used);
+            for (Page* other = (Page*)owner->Full[page->Bin]; other != null; other = other->Next, pages++) used += Volatile.Read(ref other->Used);
+            return (long)Volatile.Read(ref page->Used) * pages <= used;
         }
-        ThreadHeap* heap = EnterHeap();
-        bool worth = SparseAndNotCurrent(region, p, heap);
-        heap->Busy = 0;
-        return worth;
-    }
-
-    private static bool SparseAndNotCurrent(Region region, void* p, ThreadHeap* heap)
-    {
-        Page* page = LivePage(region, p);
-        return page != null && page->State == SliceState.Small && Volatile.Read(ref page->Used) * 2 <= page->MaxBlocks
-            && (Page*)heap->Direct[page->Bin] != page;
     }
 
     private bool SamePage(void* a, void* b)
