@@ -22,6 +22,9 @@ public readonly unsafe struct KindAllocator(MemoryKind kind, string name) : IAll
 
     public string Name { get; } = name;
 
+    /// <summary>The kind itself (for TryAlloc, bounded kinds and its file's size).</summary>
+    public MemoryKind Kind => _kind;
+
     public static KindAllocator Pmem(string directory) => new(PmemKind.Create(directory), $"MemoryKinds pmem {directory}");
 
     public static KindAllocator Default() => new(MemoryKind.Default, "MemoryKinds Default");

@@ -46,6 +46,30 @@ internal static unsafe partial class Memkind
         return kind;
     }
 
+    /// <summary>
+    /// memkind_create_pmem_with_config: a pmem kind of at most <paramref name="maxSize"/> bytes with a memory usage policy
+    /// (0 = MEMKIND_MEM_USAGE_POLICY_DEFAULT, 1 = MEMKIND_MEM_USAGE_POLICY_CONSERVATIVE); throws on failure.
+    /// </summary>
+    public static nint CreatePmem(byte* directoryUtf8, nuint maxSize, int usagePolicy)
+    {
+        nint config = memkind_config_new();
+        if (config == 0) throw new InvalidOperationException("memkind_config_new returned NULL.");
+        try
+        {
+            memkind_config_set_path(config, directoryUtf8);
+            memkind_config_set_size(config, maxSize);
+            memkind_config_set_memory_usage_policy(config, usagePolicy);
+            nint kind;
+            int err = memkind_create_pmem_with_config(config, &kind);
+            if (err != 0) throw new InvalidOperationException($"memkind_create_pmem_with_config failed: {ErrorMessage(err)}");
+            return kind;
+        }
+        finally
+        {
+            memkind_config_delete(config);
+        }
+    }
+
     /// <summary>memkind_destroy_kind; throws with memkind's error message on failure.</summary>
     public static void Destroy(nint kind)
     {
@@ -62,6 +86,13 @@ internal static unsafe partial class Memkind
 
     [LibraryImport(LibraryName)]
     public static partial int memkind_create_pmem(byte* dir, nuint maxSize, nint* kind);
+
+    [LibraryImport(LibraryName)] private static partial nint memkind_config_new();
+    [LibraryImport(LibraryName)] private static partial void memkind_config_delete(nint config);
+    [LibraryImport(LibraryName)] private static partial void memkind_config_set_path(nint config, byte* path);
+    [LibraryImport(LibraryName)] private static partial void memkind_config_set_size(nint config, nuint size);
+    [LibraryImport(LibraryName)] private static partial void memkind_config_set_memory_usage_policy(nint config, int policy);
+    [LibraryImport(LibraryName)] private static partial int memkind_create_pmem_with_config(nint config, nint* kind);
 
     [LibraryImport(LibraryName)]
     public static partial void* memkind_malloc(nint kind, nuint size);
