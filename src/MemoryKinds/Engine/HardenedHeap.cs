@@ -29,13 +29,21 @@ internal sealed unsafe class HardenedHeap(KindHeap heap)
 
     public void* Alloc(nuint size, nuint alignment)
     {
-        if (size > nuint.MaxValue - CanarySize) return null;
-        void* p = heap.AlignedAlloc(size + CanarySize, Math.Max(alignment, 16));
-        if (p == null) return null;
-        nuint usable = heap.UsableSize(p) - CanarySize;
-        new Span<byte>(p, (int)Math.Min(usable, int.MaxValue)).Fill(AllocJunk);
-        *(ulong*)((byte*)p + usable) = Canary(p);
-        return p;
+        heap.BeginTouchingBlocks();
+        try
+        {
+            if (size > nuint.MaxValue - CanarySize) return null;
+            void* p = heap.AlignedAlloc(size + CanarySize, Math.Max(alignment, 16));
+            if (p == null) return null;
+            nuint usable = heap.UsableSize(p) - CanarySize;
+            new Span<byte>(p, (int)Math.Min(usable, int.MaxValue)).Fill(AllocJunk);
+            *(ulong*)((byte*)p + usable) = Canary(p);
+            return p;
+        }
+        finally
+        {
+            heap.EndTouchingBlocks();
+        }
     }
 
     public nuint UsableSize(void* p)
@@ -47,63 +55,87 @@ internal sealed unsafe class HardenedHeap(KindHeap heap)
     public void Free(void* p)
     {
         if (p == null) return;
-        nuint usable = UsableSize(p);
-        if (*(ulong*)((byte*)p + usable) != Canary(p))
-            throw new InvalidOperationException($"Heap corruption in kind '{heap.Name}': the bytes right after block 0x{(nuint)p:x} ({usable} usable bytes) were overwritten (buffer overflow). The block is not freed.");
-        Fill(p, usable, FreeJunk);
-        (nint Block, nuint Usable) evicted = default;
-        bool evict;
-        lock (_quarantine)
+        heap.BeginTouchingBlocks();
+        try
         {
-            if (!_quarantined.Add((nint)p)) throw DoubleFree(p);
-            _quarantine.Enqueue(((nint)p, usable));
-            _quarantinedBytes += (long)usable;
-            evict = _quarantine.Count > QuarantineBlocks || _quarantinedBytes > QuarantineBytes;
-            if (evict)
+            nuint usable = UsableSize(p);
+            if (*(ulong*)((byte*)p + usable) != Canary(p))
+                throw new InvalidOperationException($"Heap corruption in kind '{heap.Name}': the bytes right after block 0x{(nuint)p:x} ({usable} usable bytes) were overwritten (buffer overflow). The block is not freed.");
+            Fill(p, usable, FreeJunk);
+            (nint Block, nuint Usable) evicted = default;
+            bool evict;
+            lock (_quarantine)
             {
-                evicted = _quarantine.Dequeue();
-                _quarantined.Remove(evicted.Block);
-                _quarantinedBytes -= (long)evicted.Usable;
+                if (!_quarantined.Add((nint)p)) throw DoubleFree(p);
+                _quarantine.Enqueue(((nint)p, usable));
+                _quarantinedBytes += (long)usable;
+                evict = _quarantine.Count > QuarantineBlocks || _quarantinedBytes > QuarantineBytes;
+                if (evict)
+                {
+                    evicted = _quarantine.Dequeue();
+                    _quarantined.Remove(evicted.Block);
+                    _quarantinedBytes -= (long)evicted.Usable;
+                }
             }
+            if (evict) Release((void*)evicted.Block, evicted.Usable);
         }
-        if (evict) Release((void*)evicted.Block, evicted.Usable);
+        finally
+        {
+            heap.EndTouchingBlocks();
+        }
     }
 
     public void* Realloc(void* p, nuint size)
     {
-        nuint usable = UsableSize(p);
-        void* moved = Alloc(size, 16);
-        if (moved == null) return null;
-        Buffer.MemoryCopy(p, moved, size, Math.Min(usable, size));
-        Free(p);
-        return moved;
+        heap.BeginTouchingBlocks();
+        try
+        {
+            nuint usable = UsableSize(p);
+            void* moved = Alloc(size, 16);
+            if (moved == null) return null;
+            Buffer.MemoryCopy(p, moved, size, Math.Min(usable, size));
+            Free(p);
+            return moved;
+        }
+        finally
+        {
+            heap.EndTouchingBlocks();
+        }
     }
 
     /// <summary>Frees every quarantined block for real (checking its junk): called before the kind reports itself full.</summary>
     public bool Drain()
     {
-        List<(nint Block, nuint Usable)> all;
-        lock (_quarantine)
+        heap.BeginTouchingBlocks();
+        try
         {
-            all = [.. _quarantine];
-            _quarantine.Clear();
-            _quarantined.Clear();
-            _quarantinedBytes = 0;
+            List<(nint Block, nuint Usable)> all;
+            lock (_quarantine)
+            {
+                all = [.. _quarantine];
+                _quarantine.Clear();
+                _quarantined.Clear();
+                _quarantinedBytes = 0;
+            }
+            InvalidOperationException? corruption = null;
+            foreach ((nint block, nuint usable) in all)
+            {
+                try
+                {
+                    Release((void*)block, usable);
+                }
+                catch (InvalidOperationException e)
+                {
+                    corruption ??= e;
+                }
+            }
+            if (corruption is not null) throw corruption;
+            return all.Count > 0;
         }
-        InvalidOperationException? corruption = null;
-        foreach ((nint block, nuint usable) in all)
+        finally
         {
-            try
-            {
-                Release((void*)block, usable);
-            }
-            catch (InvalidOperationException e)
-            {
-                corruption ??= e;
-            }
+            heap.EndTouchingBlocks();
         }
-        if (corruption is not null) throw corruption;
-        return all.Count > 0;
     }
 
     private void Release(void* p, nuint usable)

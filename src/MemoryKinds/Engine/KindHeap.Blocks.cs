@@ -27,15 +27,23 @@ internal sealed unsafe partial class KindHeap
     /// <summary>Resizes a live block: in place when the new size still fits its class well, else moved. Null (block untouched) when the kind is full.</summary>
     public void* Realloc(void* p, nuint size)
     {
-        nuint usable = UsableSize(p);
-        nuint needed = Math.Max(size, 1);
-        // Keep a small block when it is big enough and not more than twice too big; resize a large one in place if it can.
-        if (usable <= SizeClasses.SmallMax ? needed <= usable && needed > usable / 2 : needed > SizeClasses.SmallMax && TryResizeLargeInPlace(p, needed)) return p;
-        void* moved = Alloc(size);
-        if (moved == null) return null;
-        Buffer.MemoryCopy(p, moved, size, Math.Min(usable, size));
-        Free(p);
-        return moved;
+        BeginTouchingBlocks();
+        try
+        {
+            nuint usable = UsableSize(p);
+            nuint needed = Math.Max(size, 1);
+            // Keep a small block when it is big enough and not more than twice too big; resize a large one in place if it can.
+            if (usable <= SizeClasses.SmallMax ? needed <= usable && needed > usable / 2 : needed > SizeClasses.SmallMax && TryResizeLargeInPlace(p, needed)) return p;
+            void* moved = Alloc(size);
+            if (moved == null) return null;
+            Buffer.MemoryCopy(p, moved, size, Math.Min(usable, size));
+            Free(p);
+            return moved;
+        }
+        finally
+        {
+            EndTouchingBlocks();
+        }
     }
 
     /// <summary>
@@ -44,18 +52,26 @@ internal sealed unsafe partial class KindHeap
     /// </summary>
     public void* DefragRealloc(void* p)
     {
-        nuint size = UsableSize(p);
-        if (!WorthMoving(p)) return null;
-        void* moved = Alloc(size);
-        if (moved == null) return null;
-        if (SamePage(p, moved))
+        BeginTouchingBlocks();
+        try
         {
-            Free(moved);
-            return null;
+            nuint size = UsableSize(p);
+            if (!WorthMoving(p)) return null;
+            void* moved = Alloc(size);
+            if (moved == null) return null;
+            if (SamePage(p, moved))
+            {
+                Free(moved);
+                return null;
+            }
+            Buffer.MemoryCopy(p, moved, size, size);
+            Free(p);
+            return moved;
         }
-        Buffer.MemoryCopy(p, moved, size, size);
-        Free(p);
-        return moved;
+        finally
+        {
+            EndTouchingBlocks();
+        }
     }
 
     /// <summary>

@@ -93,9 +93,17 @@ internal sealed unsafe partial class KindHeap
     /// <summary>Allocates <paramref name="size"/> zeroed bytes; null when the kind is full.</summary>
     public void* AllocZeroed(nuint size)
     {
-        if (size > SizeClasses.SmallMax) return AllocLarge(size, 0, zeroed: true);
-        void* p = Alloc(size);
-        if (p != null) NativeMemory.Clear(p, size);
-        return p;
+        BeginTouchingBlocks();
+        try
+        {
+            if (size > SizeClasses.SmallMax) return AllocLarge(size, 0, zeroed: true);
+            void* p = Alloc(size);
+            if (p != null) NativeMemory.Clear(p, size);
+            return p;
+        }
+        finally
+        {
+            EndTouchingBlocks();
+        }
     }
 }

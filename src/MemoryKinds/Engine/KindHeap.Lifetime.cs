@@ -10,7 +10,10 @@ internal sealed unsafe partial class KindHeap
     /// <summary>Every heap serving this kind (orphans included), linked through NextInKind.</summary>
     private ThreadHeap* _heaps;
     /// <summary>The conservative policy's single heap, used by every thread under the lock.</summary>
-    private readonly ThreadHeap* _shared;
+    private ThreadHeap* _shared;
+    /// <summary>Calls that touch blocks outside the lock and outside a fast path (copies, zeroing): Dispose waits for them.</summary>
+    private int _touchingBlocks;
+    private int _disposing;
     private long _nextReclaim;
 
     private ThreadHeap* NewHeap()
@@ -148,6 +151,21 @@ internal sealed unsafe partial class KindHeap
         }
     }
 
+    /// <summary>
+    /// Marks the start of a call that reads or writes block memory between engine calls (realloc's copy, calloc's zeroing,
+    /// hardened mode's fills): Dispose does not unmap until it ends. Pair with <see cref="EndTouchingBlocks"/>.
+    /// </summary>
+    /// <exception cref="ObjectDisposedException">The kind is disposed.</exception>
+    public void BeginTouchingBlocks()
+    {
+        Interlocked.Increment(ref _touchingBlocks);
+        if (!_disposed) return;
+        Interlocked.Decrement(ref _touchingBlocks);
+        ThrowIfDisposed();
+    }
+
+    public void EndTouchingBlocks() => Interlocked.Decrement(ref _touchingBlocks);
+
     /// <summary>Periodic work from the purger: reclaim cached pages now and then, and give back storage of long-free spans.</summary>
     internal void Tick(long now)
     {
@@ -181,6 +199,7 @@ internal sealed unsafe partial class KindHeap
     {
         lock (_lock)
         {
+            ThrowIfDisposed();
             long allocated = _largeAllocatedBytes;
             for (ThreadHeap* heap = _heaps; heap != null; heap = heap->NextInKind) allocated += AllocatedIn(heap);
             if (_shared != null) allocated += AllocatedIn(_shared);
@@ -210,10 +229,14 @@ internal sealed unsafe partial class KindHeap
     /// <summary>Destroys the kind: waits for operations in flight, then releases every block, region and the source. Idempotent.</summary>
     public void Dispose()
     {
+        if (Interlocked.Exchange(ref _disposing, 1) != 0) return;
+        _disposed = true;
+        // Pairs with BeginTouchingBlocks (increment, then read _disposed): either that call sees the flag and backs out,
+        // or we see its count here and wait for it to finish copying or zeroing before anything is unmapped.
+        Interlocked.MemoryBarrier();
+        for (var spinner = new SpinWait(); Volatile.Read(ref _touchingBlocks) != 0;) spinner.SpinOnce();
         lock (_lock)
         {
-            if (_disposed) return;
-            _disposed = true;
             BlockHeaps(ThreadHeaps.Find(Slot, Uid));
             for (ThreadHeap* heap = _heaps, next; heap != null; heap = next)
             {
@@ -231,6 +254,7 @@ internal sealed unsafe partial class KindHeap
             }
             _heaps = null;
             if (_shared != null) FreeHeap(_shared);
+            _shared = null;
             for (int i = 0; i < _regionCount; i++)
             {
                 Region region = _regions[i]!;

@@ -48,8 +48,12 @@ internal sealed unsafe partial class KindHeap
             if (span != null)
             {
                 region = _regions[span->RegionIndex]!;
-                int start = (int)(span - region.Pages) + skip;
                 int total = span->Slices;
+                int spanStart = (int)(span - region.Pages);
+                // Within grown storage, multi-slice spans come from the top of a free span and single slices from the
+                // bottom: small pages cached here and there then cannot cut up the room big pages need.
+                if (slices > 1 && spanStart + total <= region.Frontier) skip = Math.Max(skip, TopStart(region, spanStart + total - slices, alignment) - spanStart);
+                int start = spanStart + skip;
                 RemoveSpan(span);
                 long purgeAt = span->PurgeAt;
                 if (skip > 0) MakeFreeSpan(region, start - skip, skip, purgeAt);
@@ -64,6 +68,14 @@ internal sealed unsafe partial class KindHeap
                 return null;
             }
         }
+    }
+
+    /// <summary>The highest slice at or below <paramref name="slice"/> whose address has <paramref name="alignment"/>.</summary>
+    private static int TopStart(Region region, int slice, nuint alignment)
+    {
+        if (alignment <= SizeClasses.SliceSize) return slice;
+        nuint address = (nuint)(region.Base + ((nuint)slice << SizeClasses.SliceShift)) & ~(alignment - 1);
+        return address < (nuint)region.Base ? -1 : (int)((address - (nuint)region.Base) >> SizeClasses.SliceShift);
     }
 
     private Page* FindSpan(int slices, nuint alignment, out int skip)
@@ -310,7 +322,9 @@ internal sealed unsafe partial class KindHeap
     private Page* NewSmallPage(ThreadHeap* heap, int bin)
     {
         int slices = SizeClasses.PageSlices(bin);
-        Page* page = AllocSpanLocked(slices, 0, out Region region);
+        // Pages of 8 or more slices sit on 512 KiB boundaries: a stray one-slice page then spoils at most one such
+        // stretch, which is whole again once that page is given back.
+        Page* page = AllocSpanLocked(slices, slices >= 8 ? 8 * SizeClasses.SliceSize : 0, out Region region);
         if (page == null) return null;
         InitializeSpan(region, page, slices, SliceState.Small);
         page->Owner = heap;
