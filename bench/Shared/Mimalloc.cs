@@ -83,7 +83,8 @@ public readonly unsafe struct MimallocAllocator : IAllocator
 /// MAP_SHARED at a 64 MiB-aligned address and given to mimalloc as an exclusive arena (mi_manage_os_memory_ex, committed,
 /// pinned, zero); each thread allocates from its own heap in that arena (mi_heap_new_in_arena, made on first use: a
 /// mimalloc v2 heap only allocates on its own thread), frees go through mi_free from any thread. mimalloc cannot
-/// unregister an arena, so there is one per directory per process and it is never unmapped.
+/// unregister an arena, so there is one per directory per process (plus any made with fresh: true, for measuring
+/// the file of one workload) and none is ever unmapped.
 /// </summary>
 public readonly unsafe struct MimallocArenaAllocator : IAllocator
 {
@@ -108,16 +109,16 @@ public readonly unsafe struct MimallocArenaAllocator : IAllocator
     public int FileDescriptor { get; }
 
     /// <exception cref="InvalidOperationException">The library or its arena API is missing, or the mapping failed.</exception>
-    public static MimallocArenaAllocator Create(string directory)
+    public static MimallocArenaAllocator Create(string directory, bool fresh = false)
     {
         Mimalloc.EnsureAvailable();
         if (!Mimalloc.HasArenas) throw new InvalidOperationException(Mimalloc.NoArenaMessage);
         lock (s_arenas)
         {
-            if (!s_arenas.TryGetValue(directory, out var arena))
+            if (fresh || !s_arenas.TryGetValue(directory, out var arena))
             {
                 arena = MapArena(directory);
-                s_arenas[directory] = arena;
+                if (!fresh) s_arenas[directory] = arena;
             }
             return new MimallocArenaAllocator(arena.Arena, arena.Fd, directory);
         }
