@@ -127,7 +127,7 @@ internal static unsafe class Stress
                     {
                         Thread.Sleep(200);
                         task.Value = Math.Min(total, clock.Elapsed.TotalSeconds);
-                        task.Description = Markup.Escape(Status(run, clock.Elapsed.TotalSeconds));
+                        task.Description = Markup.Escape(Status(run, clock.Elapsed.TotalSeconds, brief: true));
                     }
                     task.Value = total;
                 });
@@ -147,7 +147,7 @@ internal static unsafe class Stress
         }
     }
 
-    private static string Status(StressRun run, double seconds)
+    private static string Status(StressRun run, double seconds, bool brief = false)
     {
         long ops = 0, live = 0, oom = 0;
         foreach (Worker w in run.Workers)
@@ -157,6 +157,9 @@ internal static unsafe class Stress
             oom += Volatile.Read(ref w.OutOfMemory);
         }
         double rate = seconds > 0 ? ops / seconds : 0;
+        if (brief)
+            return string.Create(CultureInfo.InvariantCulture,
+                $"{FormatRate(rate)} ops/s, live {Sizes.Format(Math.Max(0, live))}, oom {oom:N0}, errors {Volatile.Read(ref run.ErrorCount)}");
         return string.Create(CultureInfo.InvariantCulture,
             $"{ops:N0} ops, {FormatRate(rate)} ops/s, live {Sizes.Format(Math.Max(0, live))}, out of memory {oom:N0}, errors {Volatile.Read(ref run.ErrorCount)}");
     }
