@@ -28,7 +28,7 @@ internal static unsafe class Program
         ["ext4-partial"] = ("ext4-partial DIR: a request larger than a small ext4 file system fails and leaves no partial allocation", Ext4Partial),
         ["fill-race"] = ("fill-race DIR POLICY: another process fills the file system while the kind allocates", FillRace),
         ["punch-reuse"] = ("punch-reuse DIR POLICY: freed ranges are hole-punched, the file system is filled, the ranges are reused", PunchReuse),
-        ["no-punch"] = ("no-punch DIR POLICY: a file system without fallocate/hole punching (ramfs): the kind keeps working", NoPunch),
+        ["no-fallocate"] = ("no-fallocate DIR POLICY: a file system without fallocate (ramfs: no hole punching either; ext2: punching only): the kind keeps working, data intact", NoFallocate),
         ["dispose-race"] = ("dispose-race DIR POLICY ROUNDS [OP,OP...]: Dispose while 4 threads are inside Alloc/AllocZeroed/Realloc/Free/... (ops: alloc, alloc-large, zeroed-large, zeroed-small, aligned, try-alloc, realloc, free, free-or-transfer, free-transferred, usable-defrag, stats, detect)", DisposeRace),
         ["stress"] = ("stress DIR POLICY SECONDS THREADS SEED: the randomized stress run", Stress),
         ["long-stress"] = ("long-stress [MINUTES] [DIR...]: the long stress run on each DIR and policy; needs MEMKINDS_LONG_STRESS=1", LongStress),
@@ -100,7 +100,15 @@ internal static unsafe class Program
     private static bool Painted(void* p, nuint size, byte seed)
     {
         var span = new ReadOnlySpan<byte>(p, checked((int)size));
-        return span[^1] == (byte)~seed && span[..^1].IndexOfAnyExcept(seed) < 0;
+        bool ok = span[^1] == (byte)~seed && span[..^1].IndexOfAnyExcept(seed) < 0;
+        if (!ok)
+        {
+            int bad = span[^1] != (byte)~seed ? span.Length - 1 : span[..^1].IndexOfAnyExcept(seed);
+            int end = bad;
+            while (end < span.Length - 1 && span[end] != seed) end++;
+            Say($"  block 0x{(nint)p:x} of {size} bytes: byte {bad} is 0x{span[bad]:x2} (expected 0x{(bad == span.Length - 1 ? (byte)~seed : seed):x2}); the bad run ends at {end}");
+        }
+        return ok;
     }
 
     /// <summary>Runs a filler process (dd) that writes into <paramref name="dir"/> until the file system is full.</summary>
@@ -551,13 +559,36 @@ internal static unsafe class Program
         Check(largeFailed > 0, "every 1 MiB block was allocated on a full file system although its storage had been punched");
         ValidateOrFail(kind, "after reuse on a full file system");
         File.Delete(Path.Combine(dir, "filler"));
+        // Now leave exactly 2 MiB free: punched ranges are reserved again as far as the space goes, then refused.
+        long leave = 2 * MiB, fill = Available(dir) - leave;
+        using (var filler = new FileStream(Path.Combine(dir, "filler2"), FileMode.CreateNew))
+        {
+            var chunk = new byte[MiB];
+            Array.Fill(chunk, (byte)1);
+            for (long written = 0; written < fill; written += chunk.Length) filler.Write(chunk, 0, (int)Math.Min(chunk.Length, fill - written));
+        }
+        Say($"second filler leaves {Available(dir)} bytes available");
+        var partial = new List<nint>();
+        oom = null;
+        for (int i = 0; i < 6; i++)
+        {
+            void* p = AllocOrNull(kind, (nuint)MiB, ref oom);
+            if (p == null) break;
+            Paint(p, (nuint)MiB, 0x35);
+            partial.Add((nint)p);
+        }
+        Say($"with 2 MiB free: {partial.Count} blocks of 1 MiB, then {(oom is null ? "no failure" : "OutOfMemoryException: " + oom)}");
+        Check(partial.Count is >= 1 and <= 2, $"with 2 MiB free, {partial.Count} blocks of 1 MiB were allocated (expected 1 or 2, then a clean failure)");
+        foreach (nint p in partial) Check(Painted((void*)p, (nuint)MiB, 0x35), "a block allocated with 2 MiB free changed");
+        foreach (nint p in partial) kind.Free((void*)p);
+        File.Delete(Path.Combine(dir, "filler2"));
         for (int i = 0; i < 6; i++) Paint(kind.Alloc((nuint)MiB), (nuint)MiB, 0x41);
         ValidateOrFail(kind, "after the filler was removed");
         kind.Dispose();
         Check(Available(dir) == start, $"after Dispose the file system has {Available(dir)} bytes available, {start} at the start");
     }
 
-    private static void NoPunch(string[] args)
+    private static void NoFallocate(string[] args)
     {
         string dir = args[0];
         MemoryUsagePolicy policy = ParsePolicy(args[1]);
@@ -598,10 +629,13 @@ internal static unsafe class Program
         {
             var kind = PmemKind.Create(new PmemConfig(dir) { Size = 256 * MiB, UsagePolicy = policy });
             // Dirty memory first so AllocZeroed has to clear what it hands out (its clearing is part of the call).
-            var dirty = new List<nint>();
-            for (int i = 0; i < 8; i++) { void* p = kind.Alloc(2u << 20); Paint(p, 2u << 20, 0xFF); dirty.Add((nint)p); }
-            for (int i = 0; i < 500; i++) { void* p = kind.Alloc(1000); Paint(p, 1000, 0xFF); dirty.Add((nint)p); }
-            foreach (nint p in dirty) kind.Free((void*)p);
+            if (ops.Any(op => DisposeRaceOps[op].StartsWith("zeroed", StringComparison.Ordinal)))
+            {
+                var dirty = new List<nint>();
+                for (int i = 0; i < 8; i++) { void* p = kind.Alloc(2u << 20); Paint(p, 2u << 20, 0xFF); dirty.Add((nint)p); }
+                for (int i = 0; i < 500; i++) { void* p = kind.Alloc(1000); Paint(p, 1000, 0xFF); dirty.Add((nint)p); }
+                foreach (nint p in dirty) kind.Free((void*)p);
+            }
 
             var transfer = new ConcurrentQueue<nint>();
             const int Threads = 4;
@@ -616,7 +650,9 @@ internal static unsafe class Program
             }
             running.Wait();
             Thread.Sleep(round % 4);
+            var disposing = Stopwatch.StartNew();
             kind.Dispose();
+            if (Environment.GetEnvironmentVariable("FAULTHOST_VERBOSE") == "1") Say($"round {round}: Dispose took {disposing.ElapsedMilliseconds} ms");
             foreach (Thread thread in threads) Check(thread.Join(TimeSpan.FromSeconds(60)), $"round {round}: a thread never returned after Dispose");
             for (int t = 0; t < Threads; t++)
             {

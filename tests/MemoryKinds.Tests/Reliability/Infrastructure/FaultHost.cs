@@ -14,6 +14,7 @@ public sealed class FaultHost : IDisposable
 {
     private readonly Process _process;
     private readonly BlockingCollection<string> _lines = new();
+    private readonly List<string> _seen = [];
     private readonly StringBuilder _all = new();
     private readonly StringBuilder _stderr = new();
     private readonly string _commandLine;
@@ -100,15 +101,20 @@ public sealed class FaultHost : IDisposable
         _ => $"exited with code {exitCode}",
     };
 
-    /// <summary>Waits for a stdout line starting with <paramref name="prefix"/>; fails the test if the host ends or the time runs out.</summary>
+    /// <summary>The first stdout line starting with <paramref name="prefix"/> (printed already or waited for); fails the test if the host ends or the time runs out.</summary>
     public string WaitForLine(string prefix, int timeoutSeconds = 60)
     {
         var clock = Stopwatch.StartNew();
         while (clock.Elapsed < TimeSpan.FromSeconds(timeoutSeconds))
         {
+            lock (_seen)
+            {
+                string? match = _seen.Find(l => l.StartsWith(prefix, StringComparison.Ordinal));
+                if (match is not null) return match;
+            }
             if (_lines.TryTake(out string? line, 200))
             {
-                if (line.StartsWith(prefix, StringComparison.Ordinal)) return line;
+                lock (_seen) _seen.Add(line);
             }
             else if (_lines.IsCompleted) break;
         }

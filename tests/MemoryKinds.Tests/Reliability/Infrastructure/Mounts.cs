@@ -35,20 +35,25 @@ public sealed class Mount : IDisposable
     }
 
     /// <summary>A fresh ext4 file system of <paramref name="megabytes"/> MiB in an image file, loop-mounted.</summary>
-    public static Mount Ext4Image(int megabytes)
+    public static Mount Ext4Image(int megabytes) => Image("ext4", megabytes);
+
+    /// <summary>A fresh ext2 file system (no extents: no fallocate, hole punching works) of <paramref name="megabytes"/> MiB, loop-mounted.</summary>
+    public static Mount Ext2Image(int megabytes) => Image("ext2", megabytes);
+
+    private static Mount Image(string type, int megabytes)
     {
-        string image = System.IO.Path.Combine("/tmp", $"memkinds-ext4-{Environment.ProcessId}-{Guid.NewGuid():N}.img");
+        string image = System.IO.Path.Combine("/tmp", $"memkinds-{type}-{Environment.ProcessId}-{Guid.NewGuid():N}.img");
         using (var file = new FileStream(image, FileMode.CreateNew)) file.SetLength((long)megabytes << 20);
-        (int code, string output) = Shell.Run("mkfs.ext4", "-q", "-F", image);
+        (int code, string output) = Shell.Run("mkfs." + type, "-q", "-F", image);
         if (code != 0)
         {
             File.Delete(image);
-            Assert.Fail($"This test needs mkfs.ext4 (e2fsprogs) to build a {megabytes} MiB ext4 image and it failed: exit code {code}: {output.Trim()}.");
+            Assert.Fail($"This test needs mkfs.{type} (e2fsprogs) to build a {megabytes} MiB {type} image and it failed: exit code {code}: {output.Trim()}.");
         }
         Mount mount;
         try
         {
-            mount = Create("ext4", ["-o", "loop", image]);
+            mount = Create(type, ["-t", type, "-o", "loop", image]);
         }
         catch
         {
