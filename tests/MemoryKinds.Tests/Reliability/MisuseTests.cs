@@ -242,6 +242,10 @@ public unsafe class MisuseTests
                 AssertRejectedEverywhere(kind, (void*)address, what);
                 AssertRejected<ArgumentException>($"MemoryKind.FreeAny({what})", () => MemoryKind.FreeAny((void*)address));
             }
+            // free(NULL) is a no-op, as in libc.
+            kind.Free(null);
+            MemoryKind.FreeAny(null);
+            Assert.Equal((nuint)0, kind.GetUsableSize(null));
             AssertRejected<ArgumentException>("MemoryKind.FreeAny(a stack address)", () => MemoryKind.FreeAny(stack));
             AssertRejected<ArgumentException>("MemoryKind.FreeAny(a NativeMemory pointer)", () => MemoryKind.FreeAny(native));
             Assert.Null(MemoryKind.Detect(stack));
