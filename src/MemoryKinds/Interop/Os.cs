@@ -35,7 +35,12 @@ internal static unsafe class Os
         }
         // EOPNOTSUPP: the file system has no O_TMPFILE; EISDIR: a kernel older than 3.11 read it as O_DIRECTORY.
         if (errno is Errno.EOPNOTSUPP or Errno.EISDIR)
-            errno = CreateNamedTempFileAndUnlink(directory, out fd);
+        {
+            // The directory exists (O_TMPFILE would have said ENOENT): if the named fallback cannot make a file there
+            // either (/proc, /sys answer ENOENT), report the first refusal, not a missing directory.
+            int fallback = CreateNamedTempFileAndUnlink(directory, out fd);
+            errno = fallback == Errno.ENOENT ? errno : fallback;
+        }
         return errno;
     }
 
@@ -148,14 +153,18 @@ internal static unsafe class Os
 
     public static void Close(int fd) => Libc.Close(fd);
 
-    /// <summary>Reserves [offset, offset+length) where fallocate is missing, by writing a zero byte into every 4 KiB page (pwrite).</summary>
+    /// <summary>
+    /// Reserves [offset, offset+length) where fallocate is missing, by writing a zero byte at the end of every 4 KiB page
+    /// (pwrite): each page gets its block, and the file grows to cover the whole range (a mapping past the end of a file
+    /// would silently drop what is written there). Only for ranges whose contents are zeros anyway.
+    /// </summary>
     public static int WriteZeroPages(int fd, long offset, long length)
     {
         byte zero = 0;
         for (long page = offset; page < offset + length; page += 4096)
         {
             int errno = Injected(OsCall.Allocate);
-            while (errno == 0 && Libc.PWrite(fd, &zero, 1, page) != 1)
+            while (errno == 0 && Libc.PWrite(fd, &zero, 1, Math.Min(page + 4095, offset + length - 1)) != 1)
             {
                 errno = LastErrno();
                 if (errno == Errno.EINTR) errno = 0;

@@ -114,9 +114,7 @@ public sealed unsafe class FileMemorySource : MemorySource
         // A write past RLIMIT_FSIZE raises SIGXFSZ, which kills the process: refuse instead.
         if (end > Os.FileSizeLimit()) return Fail(Errno.EFBIG);
         // Without KEEP_SIZE, fallocate also extends the file, so the mapping below never reaches past its end.
-        int errno = Os.Allocate(_fd, keepSize: end <= _fileSize, fileOffset, (long)length);
-        // No fallocate (ramfs): writing every page reserves it just as well, and the range is fresh, so zeros are right.
-        if (errno == Errno.EOPNOTSUPP) errno = Os.WriteZeroPages(_fd, fileOffset, (long)length);
+        int errno = Reserve(fileOffset, (long)length, keepSize: end <= _fileSize);
         if (errno == 0) errno = Os.MapFileFixed(region.Base + offset, length, _fd, fileOffset);
         if (errno != 0)
         {
@@ -137,11 +135,21 @@ public sealed unsafe class FileMemorySource : MemorySource
 
     private bool TryReserveBlocks(long fileOffset, long length)
     {
-        int errno = Os.Allocate(_fd, keepSize: true, fileOffset, length);
+        int errno = Reserve(fileOffset, length, keepSize: true);
         if (errno == 0) return true;
         // ext4 can keep part of a failed request: give it back so a failure leaves the file as it was.
         Os.PunchHole(_fd, fileOffset, length);
         return Fail(errno);
+    }
+
+    /// <summary>
+    /// fallocate, or where the file system has none (ramfs, ext2) a write into every page: both reserve real blocks, and
+    /// the ranges reserved here are fresh or decommitted, so they hold zeros either way.
+    /// </summary>
+    private int Reserve(long fileOffset, long length, bool keepSize)
+    {
+        int errno = Os.Allocate(_fd, keepSize, fileOffset, length);
+        return errno == Errno.EOPNOTSUPP ? Os.WriteZeroPages(_fd, fileOffset, length) : errno;
     }
 
     /// <inheritdoc/>
