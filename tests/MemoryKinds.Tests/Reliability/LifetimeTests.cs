@@ -19,13 +19,13 @@ public unsafe class LifetimeTests
 
     /// <summary>
     /// Four threads loop in Alloc (small, large, aligned, Try), Free (own and cross-thread) and Detect while the main
-    /// thread disposes the kind (20 rounds): each thread must end with ObjectDisposedException, and the process must
+    /// thread disposes the kind (12 rounds): each thread must end with ObjectDisposedException, and the process must
     /// live. libvmem and memkind segfault here. (Calls that copy or clear block contents have their own tests below.)
     /// </summary>
     [Theory]
     [MemberData(nameof(FileSystemsAndPolicies))]
     public void DisposeWhileOtherThreadsAllocateAndFree(string fs, MemoryUsagePolicy policy)
-        => FaultHost.RunAndAssertPass("dispose-race", TestDirectories.Get(fs), policy.ToString(), "20", NoMemoryCopyOps);
+        => FaultHost.RunAndAssertPass("dispose-race", TestDirectories.Get(fs), policy.ToString(), "12", NoMemoryCopyOps);
 
     /// <summary>
     /// The same race with AllocZeroed in flight (small and large, over dirtied memory, so the call itself clears
@@ -34,25 +34,25 @@ public unsafe class LifetimeTests
     [Theory]
     [MemberData(nameof(Policies))]
     public void DisposeWhileOtherThreadsAreInsideAllocZeroed(MemoryUsagePolicy policy)
-        => FaultHost.RunAndAssertPass("dispose-race", TestDirectories.Tmpfs, policy.ToString(), "30", "zeroed-small,zeroed-large,free");
+        => FaultHost.RunAndAssertPass("dispose-race", TestDirectories.Tmpfs, policy.ToString(), "10", "zeroed-small,zeroed-large,free");
 
     /// <summary>The same race with Realloc in flight (the call copies the block's contents).</summary>
     [Theory]
     [MemberData(nameof(Policies))]
     public void DisposeWhileOtherThreadsAreInsideRealloc(MemoryUsagePolicy policy)
-        => FaultHost.RunAndAssertPass("dispose-race", TestDirectories.Tmpfs, policy.ToString(), "30", "alloc,realloc,free");
+        => FaultHost.RunAndAssertPass("dispose-race", TestDirectories.Tmpfs, policy.ToString(), "10", "alloc,realloc,free");
 
     /// <summary>The same race with GetUsableSize and DefragRealloc in flight (DefragRealloc copies the block it moves).</summary>
     [Theory]
     [MemberData(nameof(Policies))]
     public void DisposeWhileOtherThreadsAreInsideDefragRealloc(MemoryUsagePolicy policy)
-        => FaultHost.RunAndAssertPass("dispose-race", TestDirectories.Tmpfs, policy.ToString(), "40", "alloc,alloc-large,aligned,try-alloc,usable-defrag,free-or-transfer,free-transferred,free");
+        => FaultHost.RunAndAssertPass("dispose-race", TestDirectories.Tmpfs, policy.ToString(), "10", "alloc,alloc-large,aligned,try-alloc,usable-defrag,free-or-transfer,free-transferred,free");
 
     /// <summary>The same race with GetStats in flight.</summary>
     [Theory]
     [MemberData(nameof(Policies))]
     public void DisposeWhileOtherThreadsAreInsideGetStats(MemoryUsagePolicy policy)
-        => FaultHost.RunAndAssertPass("dispose-race", TestDirectories.Tmpfs, policy.ToString(), "40", "alloc,alloc-large,stats,free");
+        => FaultHost.RunAndAssertPass("dispose-race", TestDirectories.Tmpfs, policy.ToString(), "10", "alloc,alloc-large,stats,free");
 
     [Theory]
     [MemberData(nameof(FileSystemsAndPolicies))]
