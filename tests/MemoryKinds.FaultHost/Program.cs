@@ -176,8 +176,17 @@ internal static unsafe class Program
             Say($"GRANDCHILD {child.Id}");
         }
         Say("READY");
-        Thread.Sleep(Timeout.Infinite);
+        // Wait to be killed, but never outlive the test that started us: if the test host dies, we are re-parented.
+        WaitWhileParentLives(TimeSpan.FromMinutes(10));
         GC.KeepAlive(kind);
+        throw new CheckFailedException("the holder was not killed (its parent exited or 10 minutes passed)");
+    }
+
+    private static void WaitWhileParentLives(TimeSpan limit)
+    {
+        int parent = Native.getppid();
+        var clock = Stopwatch.StartNew();
+        while (Native.getppid() == parent && clock.Elapsed < limit) Thread.Sleep(200);
     }
 
     /// <summary>Makes O_TMPFILE fail with EOPNOTSUPP on this thread, through the library's fault-injection seam (internal: reached by reflection).</summary>
@@ -839,6 +848,9 @@ internal static unsafe partial class Native
 
     [LibraryImport("libc")]
     public static partial uint geteuid();
+
+    [LibraryImport("libc")]
+    public static partial int getppid();
 
     [LibraryImport("libc", SetLastError = true)]
     public static partial int waitpid(int pid, int* status, int options);

@@ -64,8 +64,31 @@ public sealed class Mount : IDisposable
         return mount;
     }
 
+    private static int s_staleRemoved;
+
+    /// <summary>
+    /// Unmounts what an earlier test run that crashed left behind: mount points named like ours whose process id no
+    /// longer exists (a busy one is left alone). Once per process.
+    /// </summary>
+    private static void RemoveStaleMounts()
+    {
+        if (Interlocked.Exchange(ref s_staleRemoved, 1) != 0) return;
+        var ours = new System.Text.RegularExpressions.Regex(@"^/tmp/memkinds-(tmpfs|ramfs|bind|ext4|ext2)-(\d+)-[0-9a-f]{32}$");
+        foreach (string line in File.ReadAllLines("/proc/mounts"))
+        {
+            string[] fields = line.Split(' ');
+            if (fields.Length < 2 || ours.Match(fields[1]) is not { Success: true } match) continue;
+            if (int.Parse(match.Groups[2].Value) == Environment.ProcessId || Directory.Exists($"/proc/{match.Groups[2].Value}")) continue;
+            if (Shell.Run("umount", fields[1]).ExitCode == 0)
+            {
+                try { Directory.Delete(fields[1], recursive: true); } catch (IOException) { }
+            }
+        }
+    }
+
     private static Mount Create(string what, string[] arguments)
     {
+        RemoveStaleMounts();
         string path = System.IO.Path.Combine("/tmp", $"memkinds-{what}-{Environment.ProcessId}-{Guid.NewGuid():N}");
         Directory.CreateDirectory(path);
         var mount = new Mount(path);
