@@ -83,9 +83,19 @@ public abstract unsafe class MemorySource : IDisposable
     protected static bool TryReserveAddressSpace(nuint size, out byte* address)
     {
         if (size == 0 || size % GrowthUnit != 0) throw new ArgumentOutOfRangeException(nameof(size), size, "The size must be a positive multiple of GrowthUnit.");
-        return Os.Reserve(size, RegionAlignment, out address) == 0;
+        if (Os.Reserve(size, RegionAlignment, out address) != 0) return false;
+        Interlocked.Add(ref s_reservedBytes, (long)size);
+        return true;
     }
 
     /// <summary>Returns address space taken by <see cref="TryReserveAddressSpace"/> (and unmaps whatever was mapped into it).</summary>
-    protected static void ReleaseAddressSpace(byte* address, nuint size) => Os.Unmap(address, size);
+    protected static void ReleaseAddressSpace(byte* address, nuint size)
+    {
+        if (Os.Unmap(address, size) == 0) Interlocked.Add(ref s_reservedBytes, -(long)size);
+    }
+
+    private static long s_reservedBytes;
+
+    /// <summary>Address space that every source of the process has reserved and not yet released (what leak checks count).</summary>
+    internal static long ReservedBytes => Volatile.Read(ref s_reservedBytes);
 }

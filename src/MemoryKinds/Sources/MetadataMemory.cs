@@ -14,6 +14,10 @@ internal static unsafe class MetadataMemory
 {
     private const int MaxCachedPerSize = 64;
     private static readonly Dictionary<nuint, Stack<nint>> s_cache = new();
+    private static long s_bytesInUse;
+
+    /// <summary>Bytes handed out by <see cref="Allocate"/> and not yet given back (what leak checks count).</summary>
+    internal static long BytesInUse => Volatile.Read(ref s_bytesInUse);
 
     /// <summary>Zeroed memory of <paramref name="size"/> bytes, or null when the OS has none.</summary>
     public static byte* Allocate(nuint size)
@@ -21,10 +25,15 @@ internal static unsafe class MetadataMemory
         size = RoundUp(size);
         lock (s_cache)
         {
-            if (s_cache.TryGetValue(size, out Stack<nint>? cached) && cached.Count > 0) return (byte*)cached.Pop();
+            if (s_cache.TryGetValue(size, out Stack<nint>? cached) && cached.Count > 0)
+            {
+                Interlocked.Add(ref s_bytesInUse, (long)size);
+                return (byte*)cached.Pop();
+            }
         }
-        int errno = Os.MapAnonymous(size, out byte* address);
-        return errno == 0 ? address : null;
+        if (Os.MapAnonymous(size, out byte* address) != 0) return null;
+        Interlocked.Add(ref s_bytesInUse, (long)size);
+        return address;
     }
 
     /// <summary>Takes back memory from <see cref="Allocate"/>; the caller has zeroed every byte it wrote.</summary>
@@ -32,6 +41,7 @@ internal static unsafe class MetadataMemory
     {
         if (address == null) return;
         size = RoundUp(size);
+        Interlocked.Add(ref s_bytesInUse, -(long)size);
         lock (s_cache)
         {
             if (!s_cache.TryGetValue(size, out Stack<nint>? cached)) s_cache[size] = cached = new Stack<nint>();

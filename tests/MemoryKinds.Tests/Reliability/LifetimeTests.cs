@@ -230,3 +230,31 @@ public unsafe class ManyKindsConcurrentlyTests
         before.AssertNothingLeft($"{Threads * KindsPerThread} kinds created and disposed by {Threads} threads");
     }
 }
+
+/// <summary>The leak check itself: a kind that is still alive is reported (so "nothing left" means something).</summary>
+[Collection(ReliabilityResourcesCollection.Name)]
+public unsafe class LeakSnapshotTests
+{
+    [Theory]
+    [MemberData(nameof(TestDirectories.Both), MemberType = typeof(TestDirectories))]
+    public void AKindNotYetDisposedIsReportedAsLeftBehind(string fileSystem)
+    {
+        string dir = TestDirectories.Get(fileSystem);
+        using (PmemKind warm = PmemKind.Create(dir)) warm.Free(warm.Alloc(100));
+        LeakSnapshot before = LeakSnapshot.Take(dir);
+        PmemKind kind = PmemKind.Create(dir, PmemKind.MinSize);
+        try
+        {
+            kind.Free(kind.Alloc(100));
+            var error = Assert.ThrowsAny<Xunit.Sdk.XunitException>(() => before.AssertNothingLeft("A live kind"));
+            Assert.Contains("descriptors now", error.Message);
+            Assert.Contains("memory sources hold", error.Message);
+            Assert.Contains("engine metadata in use", error.Message);
+        }
+        finally
+        {
+            kind.Dispose();
+        }
+        before.AssertNothingLeft("The same kind after Dispose");
+    }
+}
