@@ -13,7 +13,7 @@ namespace MemoryKinds.FaultHost;
 /// anything else (a signal, an abort) is the kind of death the scenario exists to rule out. Scenarios that need a
 /// small file system expect the caller (the test) to have mounted it.
 /// </summary>
-internal static unsafe class Program
+internal static unsafe partial class Program
 {
     private const long MiB = 1L << 20;
 
@@ -31,6 +31,7 @@ internal static unsafe class Program
         ["no-fallocate"] = ("no-fallocate DIR POLICY: a file system without fallocate (ramfs: no hole punching either; ext2: punching only): the kind keeps working, data intact", NoFallocate),
         ["dispose-race"] = ("dispose-race DIR POLICY ROUNDS [OP,OP...]: Dispose while 4 threads are inside Alloc/AllocZeroed/Realloc/Free/... (ops: alloc, alloc-large, zeroed-large, zeroed-small, aligned, try-alloc, realloc, free, free-or-transfer, free-transferred, usable-defrag, stats, detect)", DisposeRace),
         ["stress"] = ("stress DIR POLICY SECONDS THREADS SEED: the randomized stress run", Stress),
+        ["main-thread-lookup"] = ("main-thread-lookup DIR: on the process's initial thread, allocate at stack depths up to 2 MiB; the stack lookup finds the thread's own table at each depth", MainThreadLookup),
         ["long-stress"] = ("long-stress [MINUTES] [DIR...]: the long stress run on each DIR and policy; needs MEMKINDS_LONG_STRESS=1", LongStress),
     };
 

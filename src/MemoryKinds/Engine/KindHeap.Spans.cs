@@ -328,7 +328,7 @@ internal sealed unsafe partial class KindHeap
         if (page == null) return null;
         InitializeSpan(region, page, slices, SliceState.Small);
         page->Owner = heap;
-        page->Bin = bin;
+        page->Bin = (short)bin;
         page->BlockSize = SizeClasses.BlockSize(bin);
         page->MaxBlocks = (int)(((nuint)slices << SizeClasses.SliceShift) / page->BlockSize);
         return page;

@@ -123,13 +123,15 @@ internal sealed unsafe partial class KindHeap
                 {
                     ulong* word = BlockBits.AllocatedWord(_bits0, offset);
                     ulong mask = BlockBits.Mask(offset);
+                    ulong allocated = word[0];
                     // Allocated and not already pending a remote free: only then is _pages0 known to describe a live page.
-                    if ((word[0] & ~word[1] & mask) != 0)
+                    if ((allocated & ~word[1] & mask) != 0)
                     {
                         Page* page = _pages0[offset >> SizeClasses.SliceShift].Head;
                         if (page->Owner == heap)
                         {
-                            word[0] &= ~mask;
+                            // A plain store of the value already loaded: only this thread changes allocated bits of its pages.
+                            word[0] = allocated & ~mask;
                             Block* block = (Block*)p;
                             block->Next = page->Free;
                             page->Free = block;

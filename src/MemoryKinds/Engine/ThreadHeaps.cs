@@ -1,16 +1,38 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using MemoryKinds.Sources;
 
 namespace MemoryKinds.Engine;
 
 /// <summary>
-/// Each thread's table of heaps, one per kind slot, reached through one thread-static pointer. When a thread dies,
-/// a finalizable sentinel hands its heaps to their kinds as orphans, so the blocks and pages it cached are not stranded.
+/// Each thread's table of heaps, one per kind slot. The fast paths find the calling thread's table from the address of a
+/// local variable: a thread-static read compiles to a call into the C library (<c>__tls_get_addr</c>), which alone cost
+/// more than the rest of an alloc+free pair. When a thread dies, a finalizable sentinel hands its heaps to their kinds as
+/// orphans, so the blocks and pages it cached are not stranded.
 /// </summary>
+/// <remarks>
+/// Why a stack address identifies a thread: the stacks of live threads are disjoint, so an address inside a table's
+/// [StackTop - StackSize, StackTop) can only be on that table's thread. A dead thread's stack can be reused by a new
+/// thread, so its range must be emptied first: the C library's thread-exit hook (<see cref="ThreadStacks"/>) zeroes
+/// StackSize in the exiting thread, before the stack can be handed on. A stack that is not a thread's own (a host that
+/// switches stacks) never falls in any range and takes the thread-static path, which stays the source of truth.
+/// </remarks>
 internal static unsafe class ThreadHeaps
 {
+    private const int StackCacheSize = 4096;
+
     [ThreadStatic] private static HeapTable* t_table;
     [ThreadStatic] private static ThreadExitSentinel? t_sentinel;
+
+    /// <summary>
+    /// Recently seen 64 KiB stack granules and the table whose range holds them; never null (an empty range at worst).
+    /// 4,096 entries span 256 MiB, so the stacks of up to hundreds of threads land on distinct entries.
+    /// </summary>
+    private static readonly HeapTable** s_byStack = NewStackCache();
+    private static readonly Dictionary<nuint, Stack<nint>> s_releasedByTop = new();
+
+    /// <summary>Whether tables are found by stack address (false: thread-statics only; see <see cref="ThreadStacks"/>).</summary>
+    internal static bool StackLookup { get; } = ThreadStacks.IsAvailable;
 
     /// <summary>The calling thread's heap for the kind in <paramref name="slot"/> with <paramref name="uid"/>, or null.</summary>
     /// <remarks>
@@ -20,9 +42,18 @@ internal static unsafe class ThreadHeaps
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static ThreadHeap* Find(int slot, long uid)
     {
-        HeapTable* table = t_table;
-        if (table == null || (uint)slot >= (uint)table->Count) return null;
-        ThreadHeap* heap = table->Heaps[slot];
+        byte marker;
+        nuint stack = (nuint)(&marker);
+        HeapTable* table = s_byStack[StackHash(stack)];
+        if (table->StackTop - 1 - stack >= table->StackSize)
+        {
+            table = CurrentTableSlow(stack);
+            if (table == null) return null;
+        }
+        ThreadHeap* heap;
+        if ((uint)slot < HeapTable.InlineSlots) heap = (ThreadHeap*)table->Inline[slot];
+        else if ((uint)(slot - HeapTable.InlineSlots) < (uint)table->OverflowCount) heap = table->Overflow[slot - HeapTable.InlineSlots];
+        else return null;
         return heap != null && heap->KindUid == uid ? heap : null;
     }
 
@@ -33,7 +64,51 @@ internal static unsafe class ThreadHeaps
         ThreadHeap* heap = Find(kind.Slot, kind.Uid);
         if (heap != null) return heap;
         HeapTable* table = EnsureTable(kind.Slot);
-        return kind.AttachHeap(ref table->Heaps[kind.Slot]);
+        ThreadHeap** entry = kind.Slot < HeapTable.InlineSlots
+            ? (ThreadHeap**)table->Inline + kind.Slot
+            : table->Overflow + (kind.Slot - HeapTable.InlineSlots);
+        return kind.AttachHeap(ref *entry);
+    }
+
+    /// <summary>The table the stack lookup alone finds for the calling thread, or null (diagnostics; no fallback, no update).</summary>
+    internal static HeapTable* TableByStack()
+    {
+        byte marker;
+        nuint stack = (nuint)(&marker);
+        HeapTable* table = s_byStack[StackHash(stack)];
+        return table->StackTop - 1 - stack < table->StackSize ? table : null;
+    }
+
+    /// <summary>The calling thread's table as its thread-static says, or null (diagnostics).</summary>
+    internal static HeapTable* TableByThreadStatic() => t_table;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static nuint StackHash(nuint stack) => (stack >> 16) & (StackCacheSize - 1);
+
+    /// <summary>The thread-static table, remembered for the stack granule of <paramref name="stack"/> when it is the thread's own.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static HeapTable* CurrentTableSlow(nuint stack)
+    {
+        HeapTable* table = t_table;
+        if (table != null && (table->StackTop - 1 - stack < table->StackSize || TryDeepen(table, stack)))
+            s_byStack[StackHash(stack)] = table;
+        return table;
+    }
+
+    /// <summary>
+    /// The initial thread's range starts at the page it first allocated from, since glibc derives that thread's range from
+    /// the stack limit. A deeper address is added once the C library confirms it is within the thread's stack (no mapping
+    /// between it and the stack), a bounded number of times.
+    /// </summary>
+    private static bool TryDeepen(HeapTable* table, nuint stack)
+    {
+        if (!table->IsInitialThread || table->DeepenBudget <= 0 || stack >= table->StackTop) return false;
+        table->DeepenBudget--;
+        if (!ThreadStacks.TryGetCurrent(out nuint low, out nuint top, out _) || top != table->StackTop || stack < low) return false;
+        nuint size = top - (stack & ~(nuint)(Environment.SystemPageSize - 1));
+        if (size > uint.MaxValue) return false;
+        Volatile.Write(ref table->StackSize, size);
+        return true;
     }
 
     private static HeapTable* EnsureTable(int slot)
@@ -41,21 +116,54 @@ internal static unsafe class ThreadHeaps
         HeapTable* table = t_table;
         if (table == null)
         {
-            table = (HeapTable*)NativeMemory.AllocZeroed((nuint)sizeof(HeapTable));
+            byte marker;
+            table = TakeTable((nuint)(&marker));
             t_table = table;
             t_sentinel = new ThreadExitSentinel(table);
         }
-        if (slot >= table->Count)
+        int needed = slot - HeapTable.InlineSlots + 1;
+        if (needed > table->OverflowCount)
         {
-            int count = Math.Max(slot + 1, Math.Max(16, table->Count * 2));
-            var heaps = (ThreadHeap**)NativeMemory.AllocZeroed((nuint)count, (nuint)sizeof(ThreadHeap*));
-            if (table->Heaps != null)
+            int count = Math.Max(needed, Math.Max(16, table->OverflowCount * 2));
+            var overflow = (ThreadHeap**)NativeMemory.AllocZeroed((nuint)count, (nuint)sizeof(ThreadHeap*));
+            if (table->Overflow != null)
             {
-                Buffer.MemoryCopy(table->Heaps, heaps, (long)count * sizeof(ThreadHeap*), (long)table->Count * sizeof(ThreadHeap*));
-                NativeMemory.Free(table->Heaps);
+                Buffer.MemoryCopy(table->Overflow, overflow, (long)count * sizeof(ThreadHeap*), (long)table->OverflowCount * sizeof(ThreadHeap*));
+                NativeMemory.Free(table->Overflow);
             }
-            table->Heaps = heaps;
-            table->Count = count;
+            table->Overflow = overflow;
+            table->OverflowCount = count;
+        }
+        return table;
+    }
+
+    /// <summary>A table for the calling thread: one released by a dead thread whose stack had the same top, or a new one.</summary>
+    private static HeapTable* TakeTable(nuint stack)
+    {
+        nuint top = 0, size = 0;
+        bool initial = false;
+        if (StackLookup && ThreadStacks.TryGetCurrent(out nuint low, out top, out initial))
+        {
+            // The initial thread's reported range may include unmapped space below its stack: start at the current page.
+            size = initial ? top - (stack & ~(nuint)(Environment.SystemPageSize - 1)) : top - low;
+            if (size > uint.MaxValue) size = 0;
+        }
+        HeapTable* table = null;
+        lock (s_releasedByTop)
+        {
+            if (s_releasedByTop.TryGetValue(top, out Stack<nint>? released) && released.Count > 0) table = (HeapTable*)released.Pop();
+        }
+        if (table == null)
+        {
+            table = (HeapTable*)NativeMemory.AllocZeroed((nuint)sizeof(HeapTable));
+            table->StackTop = top;
+        }
+        table->IsInitialThread = initial;
+        table->DeepenBudget = initial ? 64 : 0;
+        if (size != 0)
+        {
+            ThreadStacks.ZeroAtThreadExit(&table->StackSize);
+            Volatile.Write(ref table->StackSize, size);
         }
         return table;
     }
@@ -63,15 +171,33 @@ internal static unsafe class ThreadHeaps
     /// <summary>Runs on the finalizer thread once the owning thread has died and its statics are gone.</summary>
     private static void OnThreadExit(HeapTable* table)
     {
-        for (int slot = 0; slot < table->Count; slot++)
+        // Normally already zeroed by the C library's exit hook, in the exiting thread.
+        Volatile.Write(ref table->StackSize, 0);
+        for (int slot = 0; slot < HeapTable.InlineSlots + table->OverflowCount; slot++)
         {
-            ThreadHeap* heap = table->Heaps[slot];
+            ThreadHeap** entry = slot < HeapTable.InlineSlots ? (ThreadHeap**)table->Inline + slot : table->Overflow + (slot - HeapTable.InlineSlots);
+            ThreadHeap* heap = *entry;
             if (heap == null) continue;
+            *entry = null;
             KindHeap? kind = KindRegistry.At(slot);
             if (kind is null || !kind.OrphanHeap(heap)) KindHeap.FreeHeap(heap);
         }
-        NativeMemory.Free(table->Heaps);
-        NativeMemory.Free(table);
+        NativeMemory.Free(table->Overflow);
+        table->Overflow = null;
+        table->OverflowCount = 0;
+        lock (s_releasedByTop)
+        {
+            if (!s_releasedByTop.TryGetValue(table->StackTop, out Stack<nint>? released)) s_releasedByTop[table->StackTop] = released = new Stack<nint>();
+            released.Push((nint)table);
+        }
+    }
+
+    private static HeapTable** NewStackCache()
+    {
+        var empty = (HeapTable*)NativeMemory.AllocZeroed((nuint)sizeof(HeapTable));
+        var cache = (HeapTable**)NativeMemory.Alloc(StackCacheSize, (nuint)sizeof(HeapTable*));
+        for (int i = 0; i < StackCacheSize; i++) cache[i] = empty;
+        return cache;
     }
 
     private sealed class ThreadExitSentinel(HeapTable* table)

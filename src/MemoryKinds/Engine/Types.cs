@@ -40,27 +40,28 @@ internal enum SliceState : byte
 [StructLayout(LayoutKind.Sequential, Size = 128)]
 internal unsafe struct Page
 {
-    // Hot: the alloc and free fast paths read these.
+    // Hot, the first cache line: the alloc and free fast paths read only these.
     public Page* Head;
     public Block* Free;
     public ThreadHeap* Owner;
     public nuint BlockSize;
     public int Used;
+    /// <summary>The size class of a small page; -1 for a large span.</summary>
+    public short Bin;
     /// <summary>1 while the page sits on its owner's full list; remote freers then leave a hint for the owner.</summary>
-    public int IsFull;
+    public byte IsFull;
+    public SliceState State;
     /// <summary>Blocks freed by other threads: a lock-free stack, collected by the owner.</summary>
     public nint ThreadFree;
     /// <summary>The block bitmap words of this page's first KiB (see <see cref="BlockBits"/>).</summary>
     public ulong* Bits;
+    public byte* Start;
 
     // Cold.
-    public byte* Start;
     public int Capacity;
     public int MaxBlocks;
     public int Slices;
-    public int Bin;
     public int RegionIndex;
-    public SliceState State;
     /// <summary>This slice has storage behind it.</summary>
     public bool Committed;
     /// <summary>This slice's storage reads as zeros (fresh or decommitted, and not handed out since).</summary>
@@ -91,11 +92,32 @@ internal unsafe struct ThreadHeap
     public fixed long Full[SizeClasses.BinCount];
 }
 
-/// <summary>A thread's table of heaps, indexed by kind slot.</summary>
+/// <summary>A thread's table of heaps, indexed by kind slot, and the stack range by which the fast paths find it.</summary>
+/// <remarks>
+/// Never freed: the stack lookup may still point at a table after its thread has exited, and the range check then fails
+/// because <see cref="StackSize"/> reads 0. A released table is reused only by a thread whose stack has the same top, so
+/// the range a reader on another stack sees can only be empty or that (foreign) range, never a torn mix.
+/// </remarks>
+[StructLayout(LayoutKind.Sequential)]
 internal unsafe struct HeapTable
 {
-    public int Count;
-    public ThreadHeap** Heaps;
+    public const int InlineSlots = 32;
+
+    /// <summary>
+    /// Bytes below <see cref="StackTop"/> that only this table's thread runs on; 0 when unknown or once the thread has
+    /// exited. Below 2^32, and the first field: the thread-exit hook zeroes the table's first four (or eight) bytes.
+    /// </summary>
+    public nuint StackSize;
+    /// <summary>Entries in <see cref="Overflow"/>, the heaps of slots from <see cref="InlineSlots"/> up.</summary>
+    public int OverflowCount;
+    public nuint StackTop;
+    public ThreadHeap** Overflow;
+    /// <summary>The process's initial thread: its range starts where it first allocated and deepens as it is confirmed.</summary>
+    public bool IsInitialThread;
+    /// <summary>How many more times the initial thread may ask the C library to confirm a deeper stack page.</summary>
+    public int DeepenBudget;
+    /// <summary>The heaps of slots below <see cref="InlineSlots"/> (kind slots are reused, so most programs need no more).</summary>
+    public fixed long Inline[InlineSlots];
 }
 
 /// <summary>Bit operations on the out-of-band block bitmaps: per KiB of region two words, "allocated" then "pending free".</summary>

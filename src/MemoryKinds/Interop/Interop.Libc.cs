@@ -52,6 +52,34 @@ internal static unsafe partial class Libc
     [LibraryImport(LibraryName, EntryPoint = "getrlimit", SetLastError = true)]
     internal static partial int GetRLimit(int resource, RLimit* limit);
 
+    [LibraryImport(LibraryName, EntryPoint = "pthread_self")]
+    internal static partial nuint PThreadSelf();
+
+    /// <summary>Fills <paramref name="attributes"/> (a <c>pthread_attr_t</c>, at most <see cref="PThreadAttrSize"/> bytes) with the attributes of a running thread; returns an error number.</summary>
+    [LibraryImport(LibraryName, EntryPoint = "pthread_getattr_np")]
+    internal static partial int PThreadGetAttrNp(nuint thread, byte* attributes);
+
+    [LibraryImport(LibraryName, EntryPoint = "pthread_attr_getstack")]
+    internal static partial int PThreadAttrGetStack(byte* attributes, nuint* stackLow, nuint* stackSize);
+
+    [LibraryImport(LibraryName, EntryPoint = "pthread_attr_destroy")]
+    internal static partial int PThreadAttrDestroy(byte* attributes);
+
+    [LibraryImport(LibraryName, EntryPoint = "pthread_key_create")]
+    internal static partial int PThreadKeyCreate(uint* key, void* destructor);
+
+    [LibraryImport(LibraryName, EntryPoint = "pthread_setspecific")]
+    internal static partial int PThreadSetSpecific(uint key, void* value);
+
+    [LibraryImport(LibraryName, EntryPoint = "getpid")]
+    internal static partial int GetPid();
+
+    [LibraryImport(LibraryName, EntryPoint = "gettid")]
+    internal static partial int GetTid();
+
+    /// <summary>Room for a <c>pthread_attr_t</c>: 56 bytes on x64 glibc, 64 on arm64; generous for other C libraries.</summary>
+    internal const int PThreadAttrSize = 128;
+
     /// <summary><c>struct statvfs</c>: identical on x64 and arm64 glibc (all fields 64-bit).</summary>
     [StructLayout(LayoutKind.Sequential)]
     internal struct StatVfsBuffer

@@ -211,6 +211,55 @@ internal static unsafe class Os
         return value;
     }
 
+    /// <summary>The calling thread's stack as <c>pthread_getattr_np</c> reports it: [<paramref name="low"/>, <paramref name="top"/>).</summary>
+    /// <remarks>For the initial thread glibc derives the range from the stack limit, clamped to the mapping below the stack.</remarks>
+    public static int GetThreadStack(out nuint low, out nuint top, out bool isInitialThread)
+    {
+        low = top = 0;
+        isInitialThread = false;
+        byte* attributes = stackalloc byte[Libc.PThreadAttrSize];
+        int error = Libc.PThreadGetAttrNp(Libc.PThreadSelf(), attributes);
+        if (error != 0) return error;
+        nuint stackLow, stackSize;
+        error = Libc.PThreadAttrGetStack(attributes, &stackLow, &stackSize);
+        Libc.PThreadAttrDestroy(attributes);
+        if (error != 0) return error;
+        (low, top) = (stackLow, stackLow + stackSize);
+        isInitialThread = Libc.GetTid() == Libc.GetPid();
+        return 0;
+    }
+
+    /// <summary>
+    /// Creates a thread-specific key whose destructor is <paramref name="destructor"/>, a C function taking the value set
+    /// with <see cref="SetThreadExitValue"/> on each thread; C runs it in the exiting thread, before its stack is reused.
+    /// </summary>
+    public static int CreateThreadExitKey(void* destructor, out uint key)
+    {
+        uint created;
+        int error = Libc.PThreadKeyCreate(&created, destructor);
+        key = created;
+        return error;
+    }
+
+    /// <summary>
+    /// libc's <c>pthread_mutexattr_init</c>, if it zeroes the first 4 bytes of its argument and nothing past the first 8
+    /// (glibc and musl store the default mutex kind, 0; glibc on arm64 clears 8 bytes): checked here on a probe, since
+    /// that store is what a thread-exit key built on it relies on.
+    /// </summary>
+    public static void* FindZeroingInitializer()
+    {
+        if (!NativeLibrary.TryGetExport(NativeLibrary.GetMainProgramHandle(), "pthread_mutexattr_init", out nint initialize)) return null;
+        ulong* probe = stackalloc ulong[2];
+        probe[0] = ulong.MaxValue;
+        probe[1] = 0xA5A5A5A5A5A5A5A5;
+        int result = ((delegate* unmanaged<ulong*, int>)initialize)(probe);
+        bool zeroesFirstWord = result == 0 && (probe[0] == 0 || probe[0] == 0xFFFFFFFF00000000) && probe[1] == 0xA5A5A5A5A5A5A5A5;
+        return zeroesFirstWord ? (void*)initialize : null;
+    }
+
+    /// <summary>Sets the calling thread's value for <paramref name="key"/>: the argument its destructor gets at thread exit.</summary>
+    public static int SetThreadExitValue(uint key, void* value) => Libc.PThreadSetSpecific(key, value);
+
     /// <summary>Probes for DAX: a <c>MAP_SHARED_VALIDATE|MAP_SYNC</c> mapping of a one-page file succeeds only on DAX (EOPNOTSUPP otherwise).</summary>
     public static int ProbeDax(int fd)
     {

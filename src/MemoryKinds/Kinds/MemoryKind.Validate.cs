@@ -14,4 +14,7 @@ public abstract partial class MemoryKind
         if (problems.Count > 0)
             throw new InvalidOperationException($"Memory kind '{Name}' is inconsistent ({problems.Count} problems):{Environment.NewLine}{string.Join(Environment.NewLine, problems.Take(50))}");
     }
+
+    /// <summary>The engine behind this kind, for tests and diagnostics that look at its internals.</summary>
+    internal Engine.KindHeap Heap => _heap;
 }

@@ -22,6 +22,8 @@ public abstract unsafe partial class MemoryKind : IDisposable
     private protected readonly KindHeap _heap;
     /// <summary>Null unless hardened mode is on: then every call goes through it (canaries, junk, quarantine).</summary>
     private readonly HardenedHeap? _hardened;
+    /// <summary><see cref="_heap"/> when hardened mode is off, else null: the hot calls test and use one field.</summary>
+    private readonly KindHeap? _plainHeap;
 
     private protected MemoryKind(string name, MemorySource source, MemoryUsagePolicy policy, bool hardened)
     {
@@ -29,6 +31,7 @@ public abstract unsafe partial class MemoryKind : IDisposable
         _heap = KindHeap.Create(name, source, policy == MemoryUsagePolicy.Conservative);
         _heap.Owner = this;
         if (hardened || HardenedHeap.EnabledForProcess) _hardened = new HardenedHeap(_heap);
+        else _plainHeap = _heap;
         OnCreated();
     }
 
@@ -66,7 +69,8 @@ public abstract unsafe partial class MemoryKind : IDisposable
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void* Alloc(nuint size)
     {
-        void* p = _hardened is null ? _heap.Alloc(size) : HardenedAlloc(size, 16);
+        KindHeap? heap = _plainHeap;
+        void* p = heap is not null ? heap.Alloc(size) : HardenedAlloc(size, 16);
         if (p == null) ThrowOutOfMemoryCounted(size);
         return p;
     }
@@ -74,7 +78,11 @@ public abstract unsafe partial class MemoryKind : IDisposable
     /// <summary>Allocates <paramref name="size"/> bytes like <see cref="Alloc"/>, but returns null when the kind cannot give them.</summary>
     /// <exception cref="ObjectDisposedException">The kind is disposed.</exception>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public void* TryAlloc(nuint size) => CountFailure(_hardened is null ? _heap.Alloc(size) : HardenedAlloc(size, 16));
+    public void* TryAlloc(nuint size)
+    {
+        KindHeap? heap = _plainHeap;
+        return CountFailure(heap is not null ? heap.Alloc(size) : HardenedAlloc(size, 16));
+    }
 
     /// <summary>Allocates <paramref name="count"/> × <paramref name="size"/> zeroed bytes (calloc).</summary>
     /// <exception cref="OutOfMemoryException">The product overflows or the kind cannot give that much.</exception>
@@ -147,8 +155,9 @@ public abstract unsafe partial class MemoryKind : IDisposable
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Free(void* ptr)
     {
-        if (_hardened is null) _heap.Free(ptr);
-        else _hardened.Free(ptr);
+        KindHeap? heap = _plainHeap;
+        if (heap is not null) heap.Free(ptr);
+        else _hardened!.Free(ptr);
     }
 
     /// <summary>The usable size of a block (at least what was asked for); 0 for null.</summary>

@@ -1,0 +1,154 @@
+using System.Collections.Concurrent;
+using System.Runtime;
+using MemoryKinds.Engine;
+using MemoryKinds.Sources;
+using MemoryKinds.Tests.Reliability;
+
+namespace MemoryKinds.Tests;
+
+/// <summary>
+/// The fast paths find the calling thread's heaps by the address of a local variable (see ThreadHeaps): a thread must
+/// only ever find its own heaps, also when it runs on the stack of a thread that has exited.
+/// </summary>
+[Collection(ProcessResourcesCollection.Name)]
+public unsafe class ThreadLookupTests
+{
+    private const int SmallStack = 256 << 10;
+
+    [Fact]
+    public void TheStackLookupIsOnHere()
+    {
+        // Off, every alloc and free would pay a thread-static lookup (a C library call) and the speed targets would be missed.
+        Assert.True(ThreadHeaps.StackLookup,
+            "The stack lookup is off: the pthread_mutexattr_init probe failed, pthread_getattr_np does not work, or MEMORYKINDS_THREAD_LOOKUP=tls is set.");
+        Assert.True(ThreadStacks.TryGetCurrent(out nuint low, out nuint top, out bool initial));
+        byte marker;
+        nuint here = (nuint)(&marker);
+        Assert.True(low <= here && here < top, $"A local at 0x{here:x} is outside the reported stack [0x{low:x}, 0x{top:x}).");
+        Assert.False(initial, "xunit runs tests on pool threads, not on the initial thread.");
+    }
+
+    [Fact]
+    public void AfterOneAllocationTheStackLookupFindsTheThreadsOwnTable()
+    {
+        using PmemKind kind = PmemKind.Create(TestDirectories.Tmpfs);
+        RunOnNewThread(() =>
+        {
+            kind.Free(kind.Alloc(64));
+            HeapTable* byStack = ThreadHeaps.TableByStack();
+            Assert.True(byStack != null, "The stack lookup did not find the table after an allocation.");
+            Assert.True(byStack == ThreadHeaps.TableByThreadStatic(), "The stack lookup found another thread's table.");
+            Assert.True(ThreadHeaps.Find(kind.Heap.Slot, kind.Heap.Uid) != null);
+        });
+    }
+
+    [Fact]
+    public void AThreadStartedOnAnExitedThreadsStackFindsNoneOfItsHeaps()
+    {
+        using PmemKind kind = PmemKind.Create(TestDirectories.Tmpfs);
+        (int slot, long uid) = (kind.Heap.Slot, kind.Heap.Uid);
+        nuint firstTop = 0;
+        bool firstFound = false, reused = false, foundBeforeAllocating = true;
+        // No garbage collection, so the exited thread's sentinel cannot be finalized: only the C library's thread-exit
+        // hook can have emptied its table's range by the time a new thread runs on the same stack.
+        Assert.True(GC.TryStartNoGCRegion(16 << 20), "Could not start a no-GC region.");
+        try
+        {
+            RunOnNewThread(() =>
+            {
+                kind.Free(kind.Alloc(64));
+                firstFound = ThreadHeaps.Find(slot, uid) != null && ThreadHeaps.TableByStack() != null;
+                ThreadStacks.TryGetCurrent(out _, out firstTop, out _);
+            });
+            for (int attempt = 0; attempt < 200 && !reused; attempt++)
+            {
+                RunOnNewThread(() =>
+                {
+                    ThreadStacks.TryGetCurrent(out _, out nuint top, out _);
+                    if (top != firstTop) return;
+                    reused = true;
+                    foundBeforeAllocating = ThreadHeaps.Find(slot, uid) != null || ThreadHeaps.TableByStack() != null;
+                });
+                if (!reused) Thread.Sleep(1);
+            }
+        }
+        finally
+        {
+            if (GCSettings.LatencyMode == GCLatencyMode.NoGCRegion) GC.EndNoGCRegion();
+        }
+        Assert.True(firstFound, "The first thread did not find its own heap.");
+        Assert.True(reused, "No new thread ran on the exited thread's stack in 200 tries (glibc normally hands it to the next thread of the same stack size).");
+        Assert.False(foundBeforeAllocating, "A thread on an exited thread's stack found that thread's heap or table.");
+    }
+
+    [Fact]
+    public void ThreadsComingAndGoingNeverShareAHeap()
+    {
+        using PmemKind kind = PmemKind.Create(TestDirectories.Tmpfs);
+        (int slot, long uid) = (kind.Heap.Slot, kind.Heap.Uid);
+        var liveHeaps = new ConcurrentDictionary<nint, int>();
+        var handOff = new ConcurrentQueue<nint>();
+        var errors = new ConcurrentQueue<string>();
+        for (int wave = 0; wave < 20; wave++)
+        {
+            var threads = new Thread[8];
+            for (int t = 0; t < threads.Length; t++)
+            {
+                int id = wave * 100 + t;
+                threads[t] = new Thread(() =>
+                {
+                    var random = new Random(id);
+                    var mine = new List<nint>();
+                    for (int i = 0; i < 200; i++)
+                    {
+                        byte* block = (byte*)kind.Alloc((nuint)random.Next(1, 2000));
+                        *block = (byte)id;
+                        mine.Add((nint)block);
+                    }
+                    nint heap = (nint)ThreadHeaps.Find(slot, uid);
+                    if (heap == 0) errors.Enqueue($"thread {id} has no heap after allocating");
+                    else if (!liveHeaps.TryAdd(heap, id)) errors.Enqueue($"thread {id} found the heap of live thread {liveHeaps[heap]}");
+                    // Free half here, hand half to the next wave (cross-thread frees into pages of exited threads).
+                    for (int i = 0; i < mine.Count; i++)
+                    {
+                        if (i % 2 == 0) kind.Free((void*)mine[i]);
+                        else handOff.Enqueue(mine[i]);
+                    }
+                    for (int i = 0; i < 50 && handOff.TryDequeue(out nint other); i++) kind.Free((void*)other);
+                    if (heap != 0) liveHeaps.TryRemove(heap, out _);
+                }, SmallStack);
+            }
+            foreach (Thread thread in threads) thread.Start();
+            foreach (Thread thread in threads) thread.Join();
+            if (wave % 5 == 4) GC.Collect(); // let dead threads' heaps become orphans that new threads adopt
+        }
+        while (handOff.TryDequeue(out nint block)) kind.Free((void*)block);
+        Assert.True(errors.IsEmpty, string.Join("\n", errors));
+        kind.Validate();
+        Assert.Equal(0, kind.GetStats().Allocated);
+    }
+
+    [Fact]
+    public void OnTheInitialThreadTheLookupFollowsTheStackAsItDeepens()
+        => FaultHost.RunAndAssertPass("main-thread-lookup", TestDirectories.Ext4);
+
+    /// <summary>Runs <paramref name="body"/> on a new thread with a small stack, to its end; rethrows what it threw.</summary>
+    private static void RunOnNewThread(Action body)
+    {
+        Exception? error = null;
+        var thread = new Thread(() =>
+        {
+            try
+            {
+                body();
+            }
+            catch (Exception e)
+            {
+                error = e;
+            }
+        }, SmallStack);
+        thread.Start();
+        thread.Join();
+        if (error is not null) throw new InvalidOperationException("The thread failed: " + error.Message, error);
+    }
+}
