@@ -1,4 +1,4 @@
-// MemoryKinds micro-benchmarks: MemoryKinds vs NativeMemory (glibc) vs memkind. Run ../run-micro.sh, or
+// MemoryKinds micro-benchmarks: MemoryKinds vs NativeMemory (glibc) vs memkind vs mimalloc. Run ../run-micro.sh, or
 //   dotnet run -c Release -- --filter '*'
 using System.Reflection;
 using BenchmarkDotNet.Columns;
@@ -10,9 +10,11 @@ using MemoryKinds.Benchmarks;
 using Perfolizer.Horology;
 
 string memkindStatus = Memkind.IsAvailable ? $"memkind: {Memkind.LibraryName} loaded" : Memkind.MissingMessage;
+string mimallocStatus = Mimalloc.IsAvailable ? $"mimalloc: {Mimalloc.LibraryName} loaded" : Mimalloc.MissingMessage;
 Console.WriteLine(memkindStatus);
+Console.WriteLine(mimallocStatus);
 
-// --interleaved: the alloc+free pairs of all contenders in one process, taking turns (see Interleaved.cs); no BenchmarkDotNet.
+// --interleaved: the alloc+free pairs and the random mix of all contenders in one process, taking turns (see Interleaved.cs); no BenchmarkDotNet.
 if (args.Contains("--interleaved"))
 {
     Interleaved.Run();
@@ -24,7 +26,7 @@ bool smoke = args.Contains("--smoke");
 args = args.Where(a => a != "--smoke").ToArray();
 
 // Exporters: BenchmarkDotNet's defaults (GitHub markdown, CSV, HTML) into BenchmarkDotNet.Artifacts/results.
-// Short on purpose: the whole run (32 cases) takes a few minutes on a 2-core machine. Medians are what docs/benchmarks.md reports.
+// Short on purpose: the whole run (92 cases) takes about 13 minutes on a 2-core machine. Medians are what docs/benchmarks.md reports.
 Job job = Job.Default
     .WithId("Short")
     .WithLaunchCount(1)
@@ -37,7 +39,9 @@ IConfig config = DefaultConfig.Instance
     .AddColumn(StatisticColumn.Median, StatisticColumn.Min, StatisticColumn.Max)
     .WithSummaryStyle(SummaryStyle.Default.WithTimeUnit(TimeUnit.Nanosecond));
 
-BenchmarkSwitcher.FromAssembly(Assembly.GetExecutingAssembly()).Run(args, config);
+IEnumerable<Summary> summaries = BenchmarkSwitcher.FromAssembly(Assembly.GetExecutingAssembly()).Run(args, config);
+if (!smoke) MicroSummary.Write(summaries);
 
-// Repeat at the end, where it is seen: a missing memkind shows as NA rows above, this says why.
+// Repeat at the end, where it is seen: a missing memkind or mimalloc shows as NA rows above, this says why.
 Console.WriteLine(memkindStatus);
+Console.WriteLine(mimallocStatus);

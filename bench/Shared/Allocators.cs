@@ -13,6 +13,21 @@ public unsafe interface IAllocator : IDisposable
     string Name { get; }
     void* Alloc(nuint size);
     void Free(void* ptr);
+
+    /// <summary>calloc: <paramref name="count"/> × <paramref name="size"/> zeroed bytes, freed with <see cref="Free"/>.</summary>
+    void* AllocZeroed(nuint count, nuint size);
+
+    /// <summary>realloc of a block from <see cref="Alloc"/>, <see cref="AllocZeroed"/> or an earlier Realloc.</summary>
+    void* Realloc(void* ptr, nuint size);
+
+    /// <summary>A block aligned to <paramref name="alignment"/> (a power of two), freed with <see cref="AlignedFree"/>.</summary>
+    void* AlignedAlloc(nuint size, nuint alignment);
+
+    /// <summary>
+    /// Frees a block from <see cref="AlignedAlloc"/>. Separate from <see cref="Free"/> because NativeMemory requires it
+    /// (NativeMemory.AlignedFree); every other contender frees aligned blocks like any other.
+    /// </summary>
+    void AlignedFree(void* ptr);
 }
 
 /// <summary>A MemoryKinds kind: a <see cref="PmemKind"/> (disposed with the contender) or <see cref="MemoryKind.Default"/>.</summary>
@@ -35,6 +50,15 @@ public readonly unsafe struct KindAllocator(MemoryKind kind, string name) : IAll
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Free(void* ptr) => _kind.Free(ptr);
 
+    public void* AllocZeroed(nuint count, nuint size) => _kind.AllocZeroed(count, size);
+
+    public void* Realloc(void* ptr, nuint size) => _kind.Realloc(ptr, size);
+
+    public void* AlignedAlloc(nuint size, nuint alignment) => _kind.AlignedAlloc(size, alignment);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void AlignedFree(void* ptr) => _kind.Free(ptr);
+
     public void Dispose() => _kind?.Dispose();
 }
 
@@ -48,6 +72,18 @@ public readonly unsafe struct NativeAllocator : IAllocator
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Free(void* ptr) => NativeMemory.Free(ptr);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void* AllocZeroed(nuint count, nuint size) => NativeMemory.AllocZeroed(count, size);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void* Realloc(void* ptr, nuint size) => NativeMemory.Realloc(ptr, size);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void* AlignedAlloc(nuint size, nuint alignment) => NativeMemory.AlignedAlloc(size, alignment);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void AlignedFree(void* ptr) => NativeMemory.AlignedFree(ptr);
 
     public void Dispose() { }
 }
@@ -90,6 +126,22 @@ public readonly unsafe struct MemkindAllocator : IAllocator
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Free(void* ptr) => Memkind.memkind_free(_kind, ptr);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void* AllocZeroed(nuint count, nuint size) => Memkind.memkind_calloc(_kind, count, size);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void* Realloc(void* ptr, nuint size) => Memkind.memkind_realloc(_kind, ptr, size);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void* AlignedAlloc(nuint size, nuint alignment)
+    {
+        void* p;
+        return Memkind.memkind_posix_memalign(_kind, &p, alignment, size) == 0 ? p : null;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void AlignedFree(void* ptr) => Memkind.memkind_free(_kind, ptr);
 
     public void Dispose()
     {

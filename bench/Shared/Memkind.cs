@@ -101,6 +101,15 @@ internal static unsafe partial class Memkind
     public static partial void memkind_free(nint kind, void* ptr);
 
     [LibraryImport(LibraryName)]
+    public static partial void* memkind_calloc(nint kind, nuint num, nuint size);
+
+    [LibraryImport(LibraryName)]
+    public static partial void* memkind_realloc(nint kind, void* ptr, nuint size);
+
+    [LibraryImport(LibraryName)]
+    public static partial int memkind_posix_memalign(nint kind, void** memptr, nuint alignment, nuint size);
+
+    [LibraryImport(LibraryName)]
     public static partial int memkind_destroy_kind(nint kind);
 
     [LibraryImport(LibraryName)]

@@ -36,7 +36,13 @@ internal static unsafe partial class Mimalloc
 
     [LibraryImport(LibraryName)] public static partial void* mi_malloc(nuint size);
     [LibraryImport(LibraryName)] public static partial void mi_free(void* p);
+    [LibraryImport(LibraryName)] public static partial void* mi_calloc(nuint count, nuint size);
+    [LibraryImport(LibraryName)] public static partial void* mi_realloc(void* p, nuint size);
+    [LibraryImport(LibraryName)] public static partial void* mi_malloc_aligned(nuint size, nuint alignment);
     [LibraryImport(LibraryName)] public static partial void* mi_heap_malloc(nint heap, nuint size);
+    [LibraryImport(LibraryName)] public static partial void* mi_heap_calloc(nint heap, nuint count, nuint size);
+    [LibraryImport(LibraryName)] public static partial void* mi_heap_realloc(nint heap, void* p, nuint size);
+    [LibraryImport(LibraryName)] public static partial void* mi_heap_malloc_aligned(nint heap, nuint size, nuint alignment);
     [LibraryImport(LibraryName)] public static partial nint mi_heap_new_in_arena(int arenaId);
 
     [LibraryImport(LibraryName)]
@@ -74,6 +80,18 @@ public readonly unsafe struct MimallocAllocator : IAllocator
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Free(void* ptr) => Mimalloc.mi_free(ptr);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void* AllocZeroed(nuint count, nuint size) => Mimalloc.mi_calloc(count, size);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void* Realloc(void* ptr, nuint size) => Mimalloc.mi_realloc(ptr, size);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void* AlignedAlloc(nuint size, nuint alignment) => Mimalloc.mi_malloc_aligned(size, alignment);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void AlignedFree(void* ptr) => Mimalloc.mi_free(ptr);
 
     public void Dispose() { }
 }
@@ -145,11 +163,26 @@ public readonly unsafe struct MimallocArenaAllocator : IAllocator
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public void* Alloc(nuint size)
+    public void* Alloc(nuint size) => Mimalloc.mi_heap_malloc(Heap(), size);
+
+    // Realloc, calloc and aligned allocation go through this thread's arena heap too, so their blocks stay in the file.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void* AllocZeroed(nuint count, nuint size) => Mimalloc.mi_heap_calloc(Heap(), count, size);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void* Realloc(void* ptr, nuint size) => Mimalloc.mi_heap_realloc(Heap(), ptr, size);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void* AlignedAlloc(nuint size, nuint alignment) => Mimalloc.mi_heap_malloc_aligned(Heap(), size, alignment);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void AlignedFree(void* ptr) => Mimalloc.mi_free(ptr);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private nint Heap()
     {
         nint heap = t_heap;
-        if (heap == 0 || t_heapArena != _arena) heap = NewHeap();
-        return Mimalloc.mi_heap_malloc(heap, size);
+        return heap == 0 || t_heapArena != _arena ? NewHeap() : heap;
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
