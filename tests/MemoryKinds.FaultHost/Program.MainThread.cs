@@ -12,7 +12,7 @@ internal static unsafe partial class Program
     private static void MainThreadLookup(string[] args)
     {
         Check(Environment.CurrentManagedThreadId == 1, $"the scenario must run on the initial thread (managed id {Environment.CurrentManagedThreadId})");
-        Check(ThreadHeaps.StackLookup, "the stack lookup is off in this process (see ThreadStacks: the libc probe failed or MEMORYKINDS_THREAD_LOOKUP=tls)");
+        Check(ThreadHeaps.StackLookup, "the stack lookup is off in this process (see ThreadStacks: the libc probe failed or MEMKINDS_THREAD_LOOKUP=tls)");
         using PmemKind kind = PmemKind.Create(args[0]);
         kind.Free(kind.Alloc(64));
         ThreadHeap* heap = ThreadHeaps.Find(kind.Heap.Slot, kind.Heap.Uid);

@@ -20,7 +20,7 @@ public unsafe class ThreadLookupTests
     {
         // Off, every alloc and free would pay a thread-static lookup (a C library call) and the speed targets would be missed.
         Assert.True(ThreadHeaps.StackLookup,
-            "The stack lookup is off: the pthread_mutexattr_init probe failed, pthread_getattr_np does not work, or MEMORYKINDS_THREAD_LOOKUP=tls is set.");
+            "The stack lookup is off: the pthread_mutexattr_init probe failed, pthread_getattr_np does not work, or MEMKINDS_THREAD_LOOKUP=tls is set.");
         Assert.True(ThreadStacks.TryGetCurrent(out nuint low, out nuint top, out bool initial));
         byte marker;
         nuint here = (nuint)(&marker);

@@ -10,7 +10,7 @@ namespace MemoryKinds.Sources;
 /// The exit hook is a pthread key whose destructor is <c>pthread_mutexattr_init</c>, which zeroes the first 4 bytes of
 /// its argument (glibc, musl; checked on a probe at start-up). C runs key destructors in the exiting thread, so the word
 /// reads 0 before any other thread can start on that stack. Unavailable when the probe fails, when <c>pthread_getattr_np</c> does not work,
-/// or when the environment variable <c>MEMORYKINDS_THREAD_LOOKUP</c> is <c>tls</c> (for hosts that switch stacks
+/// or when the environment variable <c>MEMKINDS_THREAD_LOOKUP</c> is <c>tls</c> (for hosts that switch stacks
 /// between threads themselves); the engine then uses thread-statics only.
 /// </remarks>
 internal static unsafe class ThreadStacks
@@ -22,7 +22,7 @@ internal static unsafe class ThreadStacks
 
     static ThreadStacks()
     {
-        if (Environment.GetEnvironmentVariable("MEMORYKINDS_THREAD_LOOKUP") == "tls") return;
+        if (Environment.GetEnvironmentVariable("MEMKINDS_THREAD_LOOKUP") == "tls") return;
         try
         {
             void* zeroFirstWord = Os.FindZeroingInitializer();
