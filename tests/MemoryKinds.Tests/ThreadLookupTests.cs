@@ -131,6 +131,16 @@ public unsafe class ThreadLookupTests
     public void OnTheInitialThreadTheLookupFollowsTheStackAsItDeepens()
         => FaultHost.RunAndAssertPass("main-thread-lookup", TestDirectories.Ext4);
 
+    [Fact]
+    public void WithTheLookupSwitchedOffThreadStaticsServeAndTheStressRunPasses()
+    {
+        var off = new Dictionary<string, string> { ["MEMKINDS_THREAD_LOOKUP"] = "tls" };
+        (int code, string output) = FaultHost.Run("main-thread-lookup", [TestDirectories.Ext4], environment: off);
+        Assert.True(code == 1 && output.Contains("the stack lookup is off", StringComparison.Ordinal),
+            $"MEMKINDS_THREAD_LOOKUP=tls did not switch the stack lookup off ({FaultHost.Describe(code)}):\n{output}");
+        FaultHost.AssertPassed("stress", FaultHost.Run("stress", [TestDirectories.Tmpfs, "Default", "2", "4", "7"], environment: off));
+    }
+
     /// <summary>Runs <paramref name="body"/> on a new thread with a small stack, to its end; rethrows what it threw.</summary>
     private static void RunOnNewThread(Action body)
     {
