@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Micro-benchmarks of MemoryKinds vs NativeMemory (glibc) vs memkind vs mimalloc; see docs/benchmarks.md.
-# Usage: bench/run-micro.sh [BenchmarkDotNet arguments]   (default: --filter '*', every benchmark, ~13 min on 2 cores)
+# Usage: bench/run-micro.sh [BenchmarkDotNet arguments]   (default: --filter '*', every benchmark, ~9 min on 2 cores)
 #        bench/run-micro.sh --smoke --filter '*'           (one cold invocation each: checks that every contender works)
 #        bench/run-micro.sh --interleaved                  (pairs and random mix, all contenders taking turns in one process, ~15 s)
 # Results (GitHub markdown, CSV, HTML, and micro-summary.md with the ratio tables of docs/benchmarks.md):

@@ -26,7 +26,7 @@ bool smoke = args.Contains("--smoke");
 args = args.Where(a => a != "--smoke").ToArray();
 
 // Exporters: BenchmarkDotNet's defaults (GitHub markdown, CSV, HTML) into BenchmarkDotNet.Artifacts/results.
-// Short on purpose: the whole run (92 cases) takes about 13 minutes on a 2-core machine. Medians are what docs/benchmarks.md reports.
+// Short on purpose: the whole run (92 cases) takes about 9 minutes on a 2-core machine. Medians are what docs/benchmarks.md reports.
 Job job = Job.Default
     .WithId("Short")
     .WithLaunchCount(1)
