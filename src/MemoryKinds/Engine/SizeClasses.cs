@@ -32,14 +32,15 @@ internal static class SizeClasses
     }
 
     /// <summary>
-    /// Slices per page of a bin: one for blocks up to 8 KiB; up to 64 KiB the fewest of 1, 2, 4, 8 whose tail (the part
-    /// no whole block fits in) is at most 1/8 of the page; above that the least common multiple of block and slice, so
+    /// Slices per page of a bin: one for blocks up to 8 KiB; up to 64 KiB the fewest of 1, 2, 4, 8 that hold at least four
+    /// blocks with a tail (the part no whole block fits in) of at most 1/8 of the page; above that the least common multiple of block and slice, so
     /// blocks tile the page without a tail (at most 16 slices, 8 blocks).
     /// </summary>
     /// <remarks>
     /// Few slices rather than many blocks per page: a page holds storage for its bin only, so in a kind with blocks of many
     /// medium sizes every bin's partly used page is storage no other size can use (pages of 8 slices up to 64 KiB left
-    /// 40% of a 16 MiB kind in such pages with random sizes of 1–300 KiB).
+    /// 40% of a 16 MiB kind in such pages with random sizes of 1–300 KiB). At least four blocks, so that a loop of 64 KiB
+    /// blocks does not set up and tear down a page for every block (a one-block page made it 1.4x memkind's time).
     /// </remarks>
     public static int PageSlices(int bin)
     {
@@ -48,7 +49,7 @@ internal static class SizeClasses
         if (size <= SliceSize)
         {
             int slices = 1;
-            while (slices < 8 && ((nuint)slices << SliceShift) % size > ((nuint)slices << SliceShift) / 8) slices *= 2;
+            while (slices < 8 && (((nuint)slices << SliceShift) % size > ((nuint)slices << SliceShift) / 8 || ((nuint)slices << SliceShift) / size < 4)) slices *= 2;
             return slices;
         }
         nuint gcd = (nuint)1 << Math.Min(BitOperations.TrailingZeroCount(size), SliceShift);
