@@ -32,8 +32,15 @@ internal sealed unsafe partial class KindHeap
     }
 
     /// <summary>Allocates with an alignment of at least 16 (a power of two); null when the kind cannot.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void* AlignedAlloc(nuint size, nuint alignment)
-        => alignment <= 16 ? Alloc(size) : AllocSlow(size, alignment);
+    {
+        if (alignment <= 16) return Alloc(size);
+        // Every block of a bin whose block size is a multiple of the alignment is aligned (pages start on 64 KiB
+        // boundaries), so such a request is an ordinary one of that block size and takes the lock-free fast path.
+        int bin = BinFor(size, alignment);
+        return bin >= 0 ? Alloc(SizeClasses.BlockSize(bin)) : AllocSlow(size, alignment);
+    }
 
     /// <summary>The bin serving <paramref name="size"/> at <paramref name="alignment"/>, or -1 for a large span.</summary>
     private static int BinFor(nuint size, nuint alignment)
@@ -43,7 +50,7 @@ internal sealed unsafe partial class KindHeap
         if (size > SizeClasses.SmallMax) return -1;
         int bin = size == 0 ? 0 : SizeClasses.BinOfSizeMinusOne(size - 1);
         // Pages start on 64 KiB boundaries, so a block size that is a multiple of the alignment aligns every block.
-        while (alignment > 16 && bin < SizeClasses.BinCount && SizeClasses.BlockSize(bin) % alignment != 0) bin++;
+        while (alignment > 16 && bin < SizeClasses.BinCount && (SizeClasses.BlockSize(bin) & (alignment - 1)) != 0) bin++;
         return bin < SizeClasses.BinCount ? bin : -1;
     }
 

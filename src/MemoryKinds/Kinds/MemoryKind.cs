@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using MemoryKinds.Engine;
@@ -110,6 +111,7 @@ public abstract unsafe partial class MemoryKind : IDisposable
     /// <exception cref="ArgumentException"><paramref name="alignment"/> is not a power of two.</exception>
     /// <exception cref="OutOfMemoryException">The kind cannot give that much at that alignment (for example 2^40).</exception>
     /// <exception cref="ObjectDisposedException">The kind is disposed.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void* AlignedAlloc(nuint size, nuint alignment)
     {
         void* p = TryAlignedAlloc(size, alignment);
@@ -120,11 +122,17 @@ public abstract unsafe partial class MemoryKind : IDisposable
     /// <summary>Allocates aligned memory like <see cref="AlignedAlloc"/>, but returns null when the kind cannot.</summary>
     /// <exception cref="ArgumentException"><paramref name="alignment"/> is not a power of two.</exception>
     /// <exception cref="ObjectDisposedException">The kind is disposed.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void* TryAlignedAlloc(nuint size, nuint alignment)
     {
-        if (!BitOperations.IsPow2(alignment)) throw new ArgumentException($"The alignment {alignment} is not a power of two.", nameof(alignment));
-        return CountFailure(_hardened is null ? _heap.AlignedAlloc(size, alignment) : HardenedAlloc(size, alignment));
+        if (!BitOperations.IsPow2(alignment)) ThrowAlignmentNotPowerOfTwo(alignment);
+        KindHeap? heap = _plainHeap;
+        return CountFailure(heap is not null ? heap.AlignedAlloc(size, alignment) : HardenedAlloc(size, alignment));
     }
+
+    [DoesNotReturn, MethodImpl(MethodImplOptions.NoInlining)]
+    private static void ThrowAlignmentNotPowerOfTwo(nuint alignment)
+        => throw new ArgumentException($"The alignment {alignment} is not a power of two.", nameof(alignment));
 
     /// <summary>Resizes a block, keeping its contents up to the smaller size; a null <paramref name="ptr"/> allocates.</summary>
     /// <returns>The block, moved or not.</returns>
