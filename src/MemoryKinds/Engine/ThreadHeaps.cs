@@ -45,14 +45,16 @@ internal static unsafe class ThreadHeaps
         byte marker;
         nuint stack = (nuint)(&marker);
         HeapTable* table = s_byStack[StackHash(stack)];
-        if (table->StackTop - 1 - stack >= table->StackSize)
+        if (!table->Holds(stack))
         {
             table = CurrentTableSlow(stack);
             if (table == null) return null;
         }
+        // Inline slots first, without reading OverflowCount: written out rather than through Entry, which measured ~0.4 ns
+        // slower per alloc+free pair.
         ThreadHeap* heap;
         if ((uint)slot < HeapTable.InlineSlots) heap = (ThreadHeap*)table->Inline[slot];
-        else if ((uint)(slot - HeapTable.InlineSlots) < (uint)table->OverflowCount) heap = table->Overflow[slot - HeapTable.InlineSlots];
+        else if ((uint)slot < (uint)table->SlotCount) heap = *table->Entry(slot);
         else return null;
         return heap != null && heap->KindUid == uid ? heap : null;
     }
@@ -63,11 +65,7 @@ internal static unsafe class ThreadHeaps
     {
         ThreadHeap* heap = Find(kind.Slot, kind.Uid);
         if (heap != null) return heap;
-        HeapTable* table = EnsureTable(kind.Slot);
-        ThreadHeap** entry = kind.Slot < HeapTable.InlineSlots
-            ? (ThreadHeap**)table->Inline + kind.Slot
-            : table->Overflow + (kind.Slot - HeapTable.InlineSlots);
-        return kind.AttachHeap(ref *entry);
+        return kind.AttachHeap(ref *EnsureTable(kind.Slot)->Entry(kind.Slot));
     }
 
     /// <summary>The table the stack lookup alone finds for the calling thread, or null (diagnostics; no fallback, no update).</summary>
@@ -76,7 +74,7 @@ internal static unsafe class ThreadHeaps
         byte marker;
         nuint stack = (nuint)(&marker);
         HeapTable* table = s_byStack[StackHash(stack)];
-        return table->StackTop - 1 - stack < table->StackSize ? table : null;
+        return table->Holds(stack) ? table : null;
     }
 
     /// <summary>The calling thread's table as its thread-static says, or null (diagnostics).</summary>
@@ -90,7 +88,7 @@ internal static unsafe class ThreadHeaps
     private static HeapTable* CurrentTableSlow(nuint stack)
     {
         HeapTable* table = t_table;
-        if (table != null && (table->StackTop - 1 - stack < table->StackSize || TryDeepen(table, stack)))
+        if (table != null && (table->Holds(stack) || TryDeepen(table, stack)))
             s_byStack[StackHash(stack)] = table;
         return table;
     }
@@ -173,9 +171,9 @@ internal static unsafe class ThreadHeaps
     {
         // Normally already zeroed by the C library's exit hook, in the exiting thread.
         Volatile.Write(ref table->StackSize, 0);
-        for (int slot = 0; slot < HeapTable.InlineSlots + table->OverflowCount; slot++)
+        for (int slot = 0; slot < table->SlotCount; slot++)
         {
-            ThreadHeap** entry = slot < HeapTable.InlineSlots ? (ThreadHeap**)table->Inline + slot : table->Overflow + (slot - HeapTable.InlineSlots);
+            ThreadHeap** entry = table->Entry(slot);
             ThreadHeap* heap = *entry;
             if (heap == null) continue;
             *entry = null;

@@ -118,6 +118,21 @@ internal unsafe struct HeapTable
     public int DeepenBudget;
     /// <summary>The heaps of slots below <see cref="InlineSlots"/> (kind slots are reused, so most programs need no more).</summary>
     public fixed long Inline[InlineSlots];
+
+    /// <summary>Whether <paramref name="stack"/> lies in [StackTop - StackSize, StackTop): one compare, false for an empty range.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public readonly bool Holds(nuint stack) => StackTop - 1 - stack < StackSize;
+
+    /// <summary>The number of slots the table has entries for.</summary>
+    public readonly int SlotCount => InlineSlots + OverflowCount;
+
+    /// <summary>The entry of <paramref name="slot"/>, which must be below <see cref="SlotCount"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public ThreadHeap** Entry(int slot)
+    {
+        fixed (long* inline = Inline) // the table lives in native memory: fixed pins nothing
+            return slot < InlineSlots ? (ThreadHeap**)inline + slot : Overflow + (slot - InlineSlots);
+    }
 }
 
 /// <summary>Bit operations on the out-of-band block bitmaps: per KiB of region two words, "allocated" then "pending free".</summary>
