@@ -80,6 +80,9 @@ internal static unsafe class ThreadHeaps
     /// <summary>The calling thread's table as its thread-static says, or null (diagnostics).</summary>
     internal static HeapTable* TableByThreadStatic() => t_table;
 
+    /// <summary>How many of the calling thread's lookups missed the stack cache so far (diagnostics; 0 before its first allocation).</summary>
+    internal static long SlowLookups() => t_table == null ? 0 : t_table->SlowLookups;
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static nuint StackHash(nuint stack) => (stack >> 16) & (StackCacheSize - 1);
 
@@ -88,8 +91,9 @@ internal static unsafe class ThreadHeaps
     private static HeapTable* CurrentTableSlow(nuint stack)
     {
         HeapTable* table = t_table;
-        if (table != null && (table->Holds(stack) || TryDeepen(table, stack)))
-            s_byStack[StackHash(stack)] = table;
+        if (table == null) return null;
+        table->SlowLookups++;
+        if (table->Holds(stack) || TryDeepen(table, stack)) s_byStack[StackHash(stack)] = table;
         return table;
     }
 

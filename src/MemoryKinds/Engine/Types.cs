@@ -116,6 +116,8 @@ internal unsafe struct HeapTable
     public bool IsInitialThread;
     /// <summary>How many more times the initial thread may ask the C library to confirm a deeper stack page.</summary>
     public int DeepenBudget;
+    /// <summary>Lookups of this thread that missed the stack cache and read the thread-static (diagnostics: a steady state adds none).</summary>
+    public long SlowLookups;
     /// <summary>The heaps of slots below <see cref="InlineSlots"/> (kind slots are reused, so most programs need no more).</summary>
     public fixed long Inline[InlineSlots];
 
