@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 
 namespace MemoryKinds.Engine;
 
@@ -40,6 +41,7 @@ internal sealed unsafe partial class KindHeap
     }
 
     /// <summary>Takes <paramref name="slices"/> committed slices starting on an <paramref name="alignment"/> boundary; null when the kind has no room.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // rare calls: see AllocLarge
     private Page* AllocSpanLocked(int slices, nuint alignment, out Region region)
     {
         while (true)
@@ -128,6 +130,7 @@ internal sealed unsafe partial class KindHeap
     }
 
     /// <summary>Makes slices [start, start+count) committed: storage grown or reserved again, within the kind's limit.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // rare calls: see AllocLarge
     private bool EnsureCommitted(Region region, int start, int count)
     {
         int end = start + count;
@@ -218,6 +221,7 @@ internal sealed unsafe partial class KindHeap
     }
 
     /// <summary>Returns [start, start+count) to the free spans, merging with free neighbours; the conservative policy gives the storage back at once.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // rare calls: see AllocLarge
     private void FreeSpanLocked(Region region, int start, int count)
     {
         for (int i = start; i < start + count; i++)
@@ -335,6 +339,7 @@ internal sealed unsafe partial class KindHeap
 
     /// <summary>Marks a span as one page or large block: every slice points at the head; counters and links reset.</summary>
     /// <returns>Whether all of the span read as zeros.</returns>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // rare calls: see AllocLarge
     private bool InitializeSpan(Region region, Page* head, int slices, SliceState state)
     {
         bool zeroed = true;
