@@ -12,7 +12,8 @@ namespace MemoryKinds.Benchmarks;
 /// </summary>
 internal static class MicroSummary
 {
-    private static readonly (string Method, string Label)[] s_contenders =
+    /// <summary>The contenders' benchmark method names and table labels, in table order.</summary>
+    internal static readonly (string Method, string Label)[] ContenderLabels =
     [
         ("NativeMemory", "NativeMemory (glibc)"),
         ("MemoryKindsPmemShm", "MemoryKinds pmem /dev/shm"),
@@ -42,17 +43,7 @@ internal static class MicroSummary
 
                 text.AppendLine($"### {workload.Key.Name} {workload.Key.DisplayInfo}".TrimEnd());
                 text.AppendLine();
-                text.AppendLine("| Contender | Median ns | Min ns | / NativeMemory | / memkind pmem | / mimalloc |");
-                text.AppendLine("|---|---:|---:|---:|---:|---:|");
-                foreach ((string method, string label) in s_contenders)
-                {
-                    if (!byMethod.ContainsKey(method)) continue;
-                    string memkind = method == "MemoryKindsPmemTmp" ? "MemkindPmemTmp" : "MemkindPmemShm";
-                    double? median = Median(method);
-                    text.AppendLine(CultureInfo.InvariantCulture,
-                        $"| {label} | {Format(median)} | {Format(Min(method))} | {Ratio(median, Median("NativeMemory"))} | " +
-                        $"{Ratio(median, Median(memkind))} | {Ratio(median, Median("Mimalloc"))} |");
-                }
+                AppendTable(text, Median, Min, byMethod.ContainsKey);
                 text.AppendLine();
             }
         }
@@ -63,10 +54,29 @@ internal static class MicroSummary
         if (directory is not null) File.WriteAllText(Path.Combine(directory, "micro-summary.md"), text.ToString());
     }
 
-    private static string Format(double? ns) => ns is double v ? v.ToString("N1", CultureInfo.InvariantCulture) : "NA";
+    /// <summary>One workload's table: a row per contender that <paramref name="include"/> accepts (ns, ratios of medians).</summary>
+    internal static void AppendTable(StringBuilder text, Func<string, double?> median, Func<string, double?> min, Func<string, bool> include)
+    {
+        text.Append("| Contender | Median ns | Min ns | / NativeMemory | / memkind pmem | / mimalloc |\n");
+        text.Append("|---|---:|---:|---:|---:|---:|\n");
+        foreach ((string method, string label) in ContenderLabels)
+        {
+            if (!include(method)) continue;
+            double? value = median(method);
+            text.Append($"| {label} | {Format(value)} | {Format(min(method))} | {Ratio(value, median("NativeMemory"))} | " +
+                        $"{Ratio(value, median(MemkindOf(method)))} | {Ratio(value, median("Mimalloc"))} |\n");
+        }
+    }
 
-    private static string Ratio(double? a, double? b) =>
-        a is double x && b is double y && y > 0 ? (x / y).ToString("F2", CultureInfo.InvariantCulture) + "x" : "NA";
+    /// <summary>The memkind pmem a contender is compared with: the same directory's for MemoryKinds pmem /tmp, /dev/shm's otherwise.</summary>
+    internal static string MemkindOf(string method) => method == "MemoryKindsPmemTmp" ? "MemkindPmemTmp" : "MemkindPmemShm";
+
+    /// <summary>ns with one decimal and thousands separators ("1,409.7"), or NA.</summary>
+    internal static string Format(double? ns) => ns is double v ? v.ToString("N1", CultureInfo.InvariantCulture) : "NA";
+
+    /// <summary>a / b with two decimals and an x ("0.85x"), or NA when either is missing or b is 0.</summary>
+    internal static string Ratio(double? a, double? b) =>
+        a is double x && b is double y && y != 0 ? (x / y).ToString("F2", CultureInfo.InvariantCulture) + "x" : "NA";
 
     private static string LoadAverage()
     {

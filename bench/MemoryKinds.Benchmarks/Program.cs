@@ -1,5 +1,6 @@
 // MemoryKinds micro-benchmarks: MemoryKinds vs NativeMemory (glibc) vs memkind vs mimalloc. Run ../run-micro.sh, or
 //   dotnet run -c Release -- --filter '*'
+// Merge several runs into docs/benchmarks.md's tables (and charts): dotnet run -c Release -- --summarize DIR... [--charts OUTDIR]
 using System.Reflection;
 using BenchmarkDotNet.Columns;
 using BenchmarkDotNet.Configs;
@@ -8,6 +9,13 @@ using BenchmarkDotNet.Reports;
 using BenchmarkDotNet.Running;
 using MemoryKinds.Benchmarks;
 using Perfolizer.Horology;
+
+// --summarize: no benchmark runs; reads earlier runs' CSV reports (see RunSummary.cs). Before anything is printed: stdout is the markdown.
+if (args.Length > 0 && args[0] == "--summarize")
+{
+    Environment.ExitCode = RunSummary.Summarize(args[1..]);
+    return;
+}
 
 string memkindStatus = Memkind.IsAvailable ? $"memkind: {Memkind.LibraryName} loaded" : Memkind.MissingMessage;
 string mimallocStatus = Mimalloc.IsAvailable ? $"mimalloc: {Mimalloc.LibraryName} loaded" : Mimalloc.MissingMessage;
