@@ -35,15 +35,17 @@ internal sealed unsafe partial class KindHeap
 
     internal static void FreeHeap(ThreadHeap* heap) => NativeMemory.Free(heap);
 
-    /// <summary>Gives the calling thread a heap in this kind, stored in its table entry <paramref name="entry"/>.</summary>
-    internal ThreadHeap* AttachHeap(ref ThreadHeap* entry)
+    /// <summary>Gives the calling thread a heap in this kind, stored in its <paramref name="table"/>'s entry for the kind's slot.</summary>
+    internal ThreadHeap* AttachHeap(HeapTable* table)
     {
         lock (_lock)
         {
             ThrowIfDisposed();
+            ref ThreadHeap* entry = ref *table->Entry(Slot);
             // A heap left in this slot by a disposed kind is detached and only this thread can reach it.
             if (entry != null) FreeHeap(entry);
             ThreadHeap* heap = AdoptOrphan();
+            if (heap == null) heap = AdoptFromDeadThread();
             if (heap == null)
             {
                 heap = NewHeap();
@@ -51,6 +53,7 @@ internal sealed unsafe partial class KindHeap
                 if (_heaps != null) _heaps->PrevInKind = heap;
                 _heaps = heap;
             }
+            heap->Table = table;
             entry = heap;
             return heap;
         }
@@ -69,6 +72,32 @@ internal sealed unsafe partial class KindHeap
         return null;
     }
 
+    /// <summary>
+    /// The heap of a thread that has exited but whose sentinel the GC has not finalized yet (a program whose threads
+    /// allocate only off-heap may go long without a GC), so a new thread takes over its pages at once instead of
+    /// starting empty. The heap is claimed by swapping it out of the dead table's entry, which OnThreadExit swaps too:
+    /// whichever swaps first owns it. Inline slots only: OnThreadExit frees a table's overflow array.
+    /// </summary>
+    /// <remarks>
+    /// The dead thread's last writes to the heap are visible here: they precede its exit, whose runtime and C library
+    /// teardown (locks, the join's futex wake) orders them before the hook's store that <see cref="HeapTable.HasExited"/>
+    /// reads with acquire semantics.
+    /// </remarks>
+    private ThreadHeap* AdoptFromDeadThread()
+    {
+        if (Slot >= HeapTable.InlineSlots) return null;
+        for (ThreadHeap* heap = _heaps; heap != null; heap = heap->NextInKind)
+        {
+            HeapTable* table = heap->Table;
+            if (heap->Orphaned != 0 || table == null || !table->HasExited) continue;
+            if (Interlocked.CompareExchange(ref *(nint*)table->Entry(Slot), 0, (nint)heap) != (nint)heap) continue;
+            heap->Busy = 0;
+            Volatile.Write(ref heap->Blocked, 0);
+            return heap;
+        }
+        return null;
+    }
+
     /// <summary>Keeps a dead thread's heap (pages, blocks, counters) for the next thread. False if the heap is no longer this kind's.</summary>
     internal bool OrphanHeap(ThreadHeap* heap)
     {
@@ -76,6 +105,7 @@ internal sealed unsafe partial class KindHeap
         {
             if (_disposed || heap->KindUid != Uid) return false;
             heap->Busy = 0;
+            heap->Table = null;
             heap->Orphaned = 1;
             _reclaimHint = true;
             return true;

@@ -65,7 +65,7 @@ internal static unsafe class ThreadHeaps
     {
         ThreadHeap* heap = Find(kind.Slot, kind.Uid);
         if (heap != null) return heap;
-        return kind.AttachHeap(ref *EnsureTable(kind.Slot)->Entry(kind.Slot));
+        return kind.AttachHeap(EnsureTable(kind.Slot));
     }
 
     /// <summary>The table the stack lookup alone finds for the calling thread, or null (diagnostics; no fallback, no update).</summary>
@@ -162,6 +162,7 @@ internal static unsafe class ThreadHeaps
         }
         table->IsInitialThread = initial;
         table->DeepenBudget = initial ? 64 : 0;
+        table->ExitHookArmed = size != 0;
         if (size != 0)
         {
             ThreadStacks.ZeroAtThreadExit(&table->StackSize);
@@ -177,10 +178,9 @@ internal static unsafe class ThreadHeaps
         Volatile.Write(ref table->StackSize, 0);
         for (int slot = 0; slot < table->SlotCount; slot++)
         {
-            ThreadHeap** entry = table->Entry(slot);
-            ThreadHeap* heap = *entry;
+            // Swapped out, not read: a kind may have taken the heap over already (KindHeap.AdoptFromDeadThread).
+            var heap = (ThreadHeap*)Interlocked.Exchange(ref *(nint*)table->Entry(slot), 0);
             if (heap == null) continue;
-            *entry = null;
             KindHeap? kind = KindRegistry.At(slot);
             if (kind is null || !kind.OrphanHeap(heap)) KindHeap.FreeHeap(heap);
         }

@@ -86,6 +86,8 @@ internal unsafe struct ThreadHeap
     /// <summary>Bits per bin: a remote free landed in one of this heap's full pages.</summary>
     public ulong FullHintLow, FullHintHigh;
     public ThreadHeap* NextInKind, PrevInKind;
+    /// <summary>The table whose entry holds this heap (null while orphaned, and for the conservative shared heap).</summary>
+    public HeapTable* Table;
     /// <summary>Per bin: the first page with free blocks (the one allocation pops from), or the shared empty page.</summary>
     public fixed long Direct[SizeClasses.BinCount];
     /// <summary>Per bin: pages with no free block left.</summary>
@@ -116,6 +118,8 @@ internal unsafe struct HeapTable
     public bool IsInitialThread;
     /// <summary>How many more times the initial thread may ask the C library to confirm a deeper stack page.</summary>
     public int DeepenBudget;
+    /// <summary>The thread-exit hook will zero <see cref="StackSize"/> (the stack lookup is on and the range was known).</summary>
+    public bool ExitHookArmed;
     /// <summary>Lookups of this thread that missed the stack cache and read the thread-static (diagnostics: a steady state adds none).</summary>
     public long SlowLookups;
     /// <summary>The heaps of slots below <see cref="InlineSlots"/> (kind slots are reused, so most programs need no more).</summary>
@@ -124,6 +128,12 @@ internal unsafe struct HeapTable
     /// <summary>Whether <paramref name="stack"/> lies in [StackTop - StackSize, StackTop): one compare, false for an empty range.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public readonly bool Holds(nuint stack) => StackTop - 1 - stack < StackSize;
+
+    /// <summary>
+    /// Whether the table's thread has exited: its exit hook has run (in the exiting thread, after the runtime detached
+    /// it, so no managed code runs on it any more). False when the hook was not armed; the GC's finalizer then decides.
+    /// </summary>
+    public readonly bool HasExited => ExitHookArmed && Volatile.Read(ref Unsafe.AsRef(in StackSize)) == 0;
 
     /// <summary>The number of slots the table has entries for.</summary>
     public readonly int SlotCount => InlineSlots + OverflowCount;
