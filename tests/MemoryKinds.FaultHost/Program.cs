@@ -32,6 +32,7 @@ internal static unsafe partial class Program
         ["dispose-race"] = ("dispose-race DIR POLICY ROUNDS [OP,OP...]: Dispose while 4 threads are inside Alloc/AllocZeroed/Realloc/Free/... (ops: alloc, alloc-large, zeroed-large, zeroed-small, aligned, try-alloc, realloc, free, free-or-transfer, free-transferred, usable-defrag, stats, detect)", DisposeRace),
         ["stress"] = ("stress DIR POLICY SECONDS THREADS SEED: the randomized stress run", Stress),
         ["main-thread-lookup"] = ("main-thread-lookup DIR: on the process's initial thread, allocate at stack depths up to 2 MiB; the stack lookup finds the thread's own table at each depth", MainThreadLookup),
+        ["dead-thread-takeover"] = ("dead-thread-takeover DIR: a new thread takes over an exited thread's heap without a GC; the later finalization leaves it alone", DeadThreadTakeover),
         ["long-stress"] = ("long-stress [MINUTES] [DIR...]: the long stress run on each DIR and policy; needs MEMKINDS_LONG_STRESS=1", LongStress),
     };
 
