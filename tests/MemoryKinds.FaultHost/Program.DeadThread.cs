@@ -1,5 +1,6 @@
 using System.Runtime;
 using MemoryKinds.Engine;
+using MemoryKinds.Reliability;
 
 namespace MemoryKinds.FaultHost;
 
@@ -22,7 +23,7 @@ internal static unsafe partial class Program
         using var adopterMayExit = new ManualResetEventSlim();
         Check(GC.TryStartNoGCRegion(16 << 20), "could not start a no-GC region");
         int gcsBefore = GC.CollectionCount(0);
-        RunThread(() =>
+        ThreadRunner.Run(() =>
         {
             for (int i = 0; i < 100; i++)
             {
@@ -56,7 +57,7 @@ internal static unsafe partial class Program
         // The dead thread's sentinel is finalized now; it must not orphan the heap its successor is using.
         GC.Collect();
         GC.WaitForPendingFinalizers();
-        RunThread(() =>
+        ThreadRunner.Run(() =>
         {
             kind.Free(kind.Alloc(64));
             other = ThreadHeaps.Find(slot, uid);
@@ -68,24 +69,5 @@ internal static unsafe partial class Program
         foreach (nint p in kept) kind.Free((void*)p);
         kind.Validate();
         Check(kind.GetStats().Allocated == 0, "blocks are still allocated after freeing them all");
-    }
-
-    private static void RunThread(Action body)
-    {
-        Exception? error = null;
-        var thread = new Thread(() =>
-        {
-            try
-            {
-                body();
-            }
-            catch (Exception e)
-            {
-                error = e;
-            }
-        });
-        thread.Start();
-        thread.Join();
-        if (error is not null) throw new InvalidOperationException("the thread failed: " + error.Message, error);
     }
 }

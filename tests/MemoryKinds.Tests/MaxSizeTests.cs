@@ -1,3 +1,5 @@
+using MemoryKinds.Reliability;
+
 namespace MemoryKinds.Tests;
 
 /// <summary>The size limit: never exceeded, and fully usable, also when other threads hold freed space cached.</summary>
@@ -179,7 +181,7 @@ public unsafe class MaxSizeTests
                 aDone.Wait();
                 Assert.Null(aError);
                 int bCount = 0;
-                RunOnThread(() =>
+                ThreadRunner.Run(() =>
                 {
                     List<nuint> blocks = Fill(kind, size);
                     bCount = blocks.Count;
@@ -231,7 +233,7 @@ public unsafe class MaxSizeTests
                 Assert.Null(aError);
                 int aCount = aBlocks!.Count;
                 int bCount = 0;
-                RunOnThread(() =>
+                ThreadRunner.Run(() =>
                 {
                     FreeAll(kind, aBlocks);
                     Assert.Equal(0, kind.GetStats().Allocated);
@@ -248,19 +250,5 @@ public unsafe class MaxSizeTests
                 a.Join();
             }
         }
-    }
-
-    /// <summary>Runs <paramref name="action"/> on a new thread, joins it and rethrows what it threw.</summary>
-    internal static void RunOnThread(Action action)
-    {
-        Exception? error = null;
-        var t = new Thread(() =>
-        {
-            try { action(); }
-            catch (Exception e) { error = e; }
-        });
-        t.Start();
-        t.Join();
-        if (error is not null) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(error).Throw();
     }
 }

@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using MemoryKinds.Reliability;
 
 namespace MemoryKinds.Tests;
 
@@ -87,12 +88,12 @@ public unsafe class OwnershipTests
         byte* freedRemote = (byte*)kind.Alloc(200);
         kind.Free(freedSmall);
         kind.Free(freedLarge);
-        MaxSizeTests.RunOnThread(() => kind.Free(freedRemote));
+        ThreadRunner.Run(() => kind.Free(freedRemote));
         AssertRefused(kind, freedSmall, "a freed small block");
         AssertRefused(kind, freedLarge, "a freed large block");
         AssertRefused(kind, freedRemote, "a small block freed by another thread");
-        MaxSizeTests.RunOnThread(() => AssertRefused(kind, freedSmall, "a freed small block, from another thread"));
-        MaxSizeTests.RunOnThread(() => AssertRefused(kind, freedRemote, "a block freed by another thread, from another thread"));
+        ThreadRunner.Run(() => AssertRefused(kind, freedSmall, "a freed small block, from another thread"));
+        ThreadRunner.Run(() => AssertRefused(kind, freedRemote, "a block freed by another thread, from another thread"));
 
         // Our blocks are intact and freeable.
         Assert.True(BlockChecks.AllAre(mineSmall, 64, 0x11), "A refused call changed a live block of the kind.");
@@ -197,7 +198,7 @@ public unsafe class OwnershipTests
         foreach (PmemKind kind in kinds) Assert.True(kind.GetStats().Allocated > 0);
 
         // Free from another thread too: FreeAny must work from any thread.
-        MaxSizeTests.RunOnThread(() => { for (int i = 0; i < blocks.Count; i += 2) MemoryKind.FreeAny((void*)blocks[i]); });
+        ThreadRunner.Run(() => { for (int i = 0; i < blocks.Count; i += 2) MemoryKind.FreeAny((void*)blocks[i]); });
         for (int i = 1; i < blocks.Count; i += 2) MemoryKind.FreeAny((void*)blocks[i]);
         MemoryKind.FreeAny(dram);
         foreach (PmemKind kind in kinds) Assert.Equal(0, kind.GetStats().Allocated);

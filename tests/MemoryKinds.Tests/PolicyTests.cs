@@ -1,3 +1,5 @@
+using MemoryKinds.Reliability;
+
 namespace MemoryKinds.Tests;
 
 /// <summary>Usage policies: when the storage of freed memory goes back to the file system.</summary>
@@ -129,7 +131,7 @@ public unsafe class DisposeReleasesSpaceTests
         BlockChecks.Fill(large, 8u << 20, 0x7E);
         // Some blocks freed, some freed from another thread, the rest stay live.
         for (int i = 0; i < blocks.Count; i += 4) kind.Free((void*)blocks[i]);
-        MaxSizeTests.RunOnThread(() => { for (int i = 1; i < blocks.Count; i += 4) kind.Free((void*)blocks[i]); });
+        ThreadRunner.Run(() => { for (int i = 1; i < blocks.Count; i += 4) kind.Free((void*)blocks[i]); });
 
         (_, long availableFull) = ProcessResources.FileSystemSpace(mount.Path);
         Assert.True(availableBefore - availableFull >= 8L << 20, $"With 8+ MiB of live blocks the file system's free space only fell from {availableBefore} to {availableFull}.");

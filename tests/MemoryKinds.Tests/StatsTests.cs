@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using MemoryKinds.Reliability;
 
 namespace MemoryKinds.Tests;
 
@@ -173,7 +174,7 @@ public unsafe class StatsTests
         Assert.True(stats.Allocated == expected, $"All threads joined: Allocated is {stats.Allocated}, the {live.Count} live blocks' usable sizes sum to {expected} ({policy}).");
 
         // Free half from this thread, half from a new one; then nothing is allocated.
-        MaxSizeTests.RunOnThread(() => { for (int i = 0; i < live.Count; i += 2) kind.Free((void*)live[i]); });
+        ThreadRunner.Run(() => { for (int i = 0; i < live.Count; i += 2) kind.Free((void*)live[i]); });
         for (int i = 1; i < live.Count; i += 2) kind.Free((void*)live[i]);
         KindStats end = kind.GetStats();
         AssertOrdered(end, "all freed");
@@ -188,7 +189,7 @@ public unsafe class StatsTests
         using PmemKind kind = BlockChecks.Create(fileSystem, 64L << 20);
         var blocks = new List<nuint>();
         for (int t = 0; t < 8; t++)
-            MaxSizeTests.RunOnThread(() => { for (int i = 0; i < 500; i++) blocks.Add((nuint)kind.Alloc((nuint)(16 + i * 8))); });
+            ThreadRunner.Run(() => { for (int i = 0; i < 500; i++) blocks.Add((nuint)kind.Alloc((nuint)(16 + i * 8))); });
         // Let the exited threads' finalizers hand their heaps to the kind.
         GC.Collect();
         GC.WaitForPendingFinalizers();
@@ -199,7 +200,7 @@ public unsafe class StatsTests
         foreach (nuint p in blocks) kind.Free((void*)p);
         Assert.Equal(0, kind.GetStats().Allocated);
         // And the space is usable again by a new thread.
-        MaxSizeTests.RunOnThread(() =>
+        ThreadRunner.Run(() =>
         {
             int count = 0;
             var again = new List<nuint>();

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Runtime;
 using MemoryKinds.Engine;
+using MemoryKinds.Reliability;
 using MemoryKinds.Sources;
 using MemoryKinds.Tests.Reliability;
 
@@ -153,23 +154,5 @@ public unsafe class ThreadLookupTests
         Assert.True(misses == 0, $"After one alloc+free pair the next still missed the stack cache {misses} times.");
     }
 
-    /// <summary>Runs <paramref name="body"/> on a new thread with a small stack, to its end; rethrows what it threw.</summary>
-    private static void RunOnNewThread(Action body)
-    {
-        Exception? error = null;
-        var thread = new Thread(() =>
-        {
-            try
-            {
-                body();
-            }
-            catch (Exception e)
-            {
-                error = e;
-            }
-        }, SmallStack);
-        thread.Start();
-        thread.Join();
-        if (error is not null) throw new InvalidOperationException("The thread failed: " + error.Message, error);
-    }
+    private static void RunOnNewThread(Action body) => ThreadRunner.Run(body, SmallStack);
 }

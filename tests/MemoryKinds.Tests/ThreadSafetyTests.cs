@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using MemoryKinds.Reliability;
 
 namespace MemoryKinds.Tests;
 
@@ -190,7 +191,7 @@ public unsafe class ThreadSafetyTests
         void* large = kind.Alloc(1u << 20);
         // A block allocated by another thread, so that thread's heap is in play too.
         nuint remote = 0;
-        MaxSizeTests.RunOnThread(() => remote = (nuint)kind.Alloc(64));
+        ThreadRunner.Run(() => remote = (nuint)kind.Alloc(64));
         string name = kind.Name;
         kind.Dispose();
 
@@ -216,7 +217,7 @@ public unsafe class ThreadSafetyTests
             AssertDisposed(() => kind.Realloc((void*)p, 200), "Realloc after Dispose");
             AssertDisposed(() => kind.DefragRealloc((void*)p), "DefragRealloc after Dispose");
         }
-        MaxSizeTests.RunOnThread(() =>
+        ThreadRunner.Run(() =>
         {
             AssertDisposed(() => kind.Alloc(64), "Alloc from another thread after Dispose");
             AssertDisposed(() => kind.Free((void*)remote), "Free from the allocating thread after Dispose");
