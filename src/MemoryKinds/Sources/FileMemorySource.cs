@@ -69,13 +69,27 @@ public sealed unsafe class FileMemorySource : MemorySource
     /// <exception cref="IOException">Any other OS error; the message names the directory and the errno.</exception>
     public static FileMemorySource Create(string directory, long limit = 0)
     {
+        int errno = TryCreate(directory, limit, out FileMemorySource? source);
+        return source ?? throw DirectoryError(Path.GetFullPath(directory), errno);
+    }
+
+    /// <summary>
+    /// Creates the backing file like <see cref="Create"/>, but reports an OS failure as its errno instead of an exception
+    /// (for callers that must hand errno on, like the C ABI).
+    /// </summary>
+    /// <returns>0 with the new source, or the errno of the failed <c>open</c> with <paramref name="source"/> null.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="directory"/> is null.</exception>
+    /// <exception cref="ArgumentException"><paramref name="directory"/> is empty or contains a NUL character.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="limit"/> is negative.</exception>
+    public static int TryCreate(string directory, long limit, out FileMemorySource? source)
+    {
         ArgumentException.ThrowIfNullOrEmpty(directory);
         ArgumentOutOfRangeException.ThrowIfNegative(limit);
         if (directory.Contains('\0')) throw new ArgumentException("The directory path contains a NUL character.", nameof(directory));
         string fullPath = Path.GetFullPath(directory);
         int errno = Os.CreateTempFile(fullPath, out int fd);
-        if (errno != 0) throw DirectoryError(fullPath, errno);
-        return new FileMemorySource(fullPath, fd, limit);
+        source = errno == 0 ? new FileMemorySource(fullPath, fd, limit) : null;
+        return errno;
     }
 
     /// <summary>Turns an errno from opening a file in <paramref name="directory"/> into the documented exception.</summary>

@@ -1,0 +1,45 @@
+namespace MemoryKinds.Native.Abi;
+
+/// <summary>memkind 1.14's status codes, constants and errno values, as <c>memkind.h</c> and Linux define them.</summary>
+internal static class ErrorCodes
+{
+    public const int Success = 0;
+    public const int Unavailable = -1;
+    public const int Mbind = -2;
+    public const int Mmap = -3;
+    public const int Malloc = -6;
+    public const int Environ = -12;
+    public const int Invalid = -13;
+    public const int TooMany = -15;
+    public const int BadOps = -17;
+    public const int Hugetlb = -18;
+    public const int MemtypeNotAvailable = -20;
+    public const int OperationFailed = -21;
+    public const int ArenasCreate = -22;
+    public const int Runtime = -255;
+
+    public const int ENOMEM = 12;
+    public const int EINVAL = 22;
+
+    /// <summary>MEMKIND_ERROR_MESSAGE_SIZE.</summary>
+    public const int MessageSize = 128;
+
+    /// <summary>The text <c>memkind_error_message</c> gives for a code; memkind's tests check the "&lt;memkind&gt;" prefix.</summary>
+    public static string Message(int code) => code switch
+    {
+        Unavailable => "<memkind> The memory kind is not available on this machine",
+        Mbind => "<memkind> mbind() failed",
+        Mmap => "<memkind> mmap() failed (for memkind_check_dax_path: the directory is not on a DAX file system)",
+        Malloc => "<memkind> Allocating library metadata failed",
+        Environ => "<memkind> A MEMKIND_* environment variable could not be parsed",
+        Invalid => "<memkind> Invalid argument",
+        TooMany => "<memkind> Too many kinds",
+        BadOps => "<memkind> Invalid memkind_ops structure",
+        Hugetlb => "<memkind> Huge pages are not available",
+        MemtypeNotAvailable => "<memkind> The requested memory type is not available",
+        OperationFailed => "<memkind> The operation failed",
+        ArenasCreate => "<memkind> Creating the kind's heap failed",
+        Runtime => "<memkind> Unspecified run-time error",
+        _ => "<memkind> Undefined error number",
+    };
+}

@@ -1,0 +1,30 @@
+namespace MemoryKinds.Native.Abi;
+
+/// <summary>What an export does with an exception instead of letting it cross into C: a misuse line, and errno.</summary>
+internal static unsafe class Failure
+{
+    /// <summary>Reports a call on block <paramref name="ptr"/> that the library refused, saying why in memkind's terms.</summary>
+    public static void OfBlock(string call, KindStruct* kind, void* ptr, Exception error)
+    {
+        Libc.SetErrno(ErrorCodes.EINVAL);
+        MemoryKind? owner = MemoryKind.Detect(ptr);
+        AbiKind? named = KindTable.Find(kind);
+        string what = error switch
+        {
+            ObjectDisposedException => $"the kind of {Misuse.Pointer(ptr)} was destroyed during the call",
+            ArgumentException when owner is null => $"{Misuse.Pointer(ptr)} is not a block of any kind",
+            ArgumentException when named?.Kind is { } k && !ReferenceEquals(owner, k) => $"{Misuse.Pointer(ptr)} is a block of {NameOf(owner)}, not of {named.Name}",
+            ArgumentException => $"{Misuse.Pointer(ptr)} is not a live block of {NameOf(owner)} (freed already, or inside a block)",
+            _ => $"{Misuse.Pointer(ptr)}: {error.GetType().Name}: {error.Message}",
+        };
+        Misuse.Report(call, what + "; nothing was done");
+    }
+
+    /// <summary>Reports an exception of a call that is not about one block (creating a kind, printing stats).</summary>
+    public static void OfCall(string call, Exception error)
+    {
+        Misuse.Report(call, $"{error.GetType().Name}: {error.Message}");
+    }
+
+    private static string NameOf(MemoryKind? kind) => kind is null ? "no kind" : KindTable.Of(kind)?.Name ?? kind.Name;
+}

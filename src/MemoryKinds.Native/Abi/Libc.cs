@@ -1,0 +1,58 @@
+using System.Runtime.InteropServices;
+
+namespace MemoryKinds.Native.Abi;
+
+/// <summary>The few libc calls the ABI layer makes itself; storage and mappings go through the library's sources.</summary>
+internal static unsafe partial class Libc
+{
+    public const int MAP_SHARED = 0x01;
+
+    [LibraryImport("libc", EntryPoint = "write")]
+    public static partial nint Write(int fd, byte* buffer, nuint count);
+
+    [LibraryImport("libc", EntryPoint = "abort")]
+    public static partial void Abort();
+
+    [LibraryImport("libc", EntryPoint = "getenv")]
+    public static partial byte* GetEnv(byte* name);
+
+    [LibraryImport("libc", EntryPoint = "malloc")]
+    public static partial void* Malloc(nuint size);
+
+    [LibraryImport("libc", EntryPoint = "free")]
+    public static partial void Free(void* ptr);
+
+    /// <summary>The static kinds' structs from native/static_kinds.c, by partition (null past the last).</summary>
+    [LibraryImport("memkinds_static", EntryPoint = "memkinds_static_kind")]
+    public static partial KindStruct* StaticKind(int partition);
+
+    /// <summary>Sets the calling thread's errno, as memkind's calls do on failure.</summary>
+    public static void SetErrno(int errno) => Marshal.SetLastSystemError(errno);
+
+    /// <summary>Writes all of <paramref name="text"/> to standard error in one call where possible (one line stays one line).</summary>
+    public static void WriteStandardError(string text)
+    {
+        byte[] bytes = System.Text.Encoding.UTF8.GetBytes(text);
+        fixed (byte* start = bytes)
+        {
+            for (nuint done = 0; done < (nuint)bytes.Length;)
+            {
+                nint written = Write(2, start + done, (nuint)bytes.Length - done);
+                if (written <= 0) return;
+                done += (nuint)written;
+            }
+        }
+    }
+
+    /// <summary>The C string as .NET text (UTF-8), or null for a null pointer.</summary>
+    public static string? Text(byte* value) => value == null ? null : Marshal.PtrToStringUTF8((nint)value);
+
+    /// <summary>A malloc'ed copy of <paramref name="value"/>'s bytes with a terminating NUL; null when malloc fails.</summary>
+    public static byte* Duplicate(byte* value)
+    {
+        nuint length = (nuint)new ReadOnlySpan<byte>(value, int.MaxValue).IndexOf((byte)0);
+        byte* copy = (byte*)Malloc(length + 1);
+        if (copy != null) Buffer.MemoryCopy(value, copy, length + 1, length + 1);
+        return copy;
+    }
+}

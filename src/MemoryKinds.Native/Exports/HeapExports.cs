@@ -1,0 +1,170 @@
+using System.Numerics;
+using System.Runtime.InteropServices;
+using MemoryKinds.Native.Abi;
+
+namespace MemoryKinds.Native.Exports;
+
+/// <summary>
+/// memkind's heap calls. A NULL kind in free, realloc, usable size and defrag means "the kind that owns the block"
+/// (memkind_detect_kind). Failures return NULL (or an error code) with memkind's errno; misuse is reported by
+/// <see cref="Misuse"/> and changes nothing; no exception leaves a call.
+/// </summary>
+internal static unsafe class HeapExports
+{
+    [UnmanagedCallersOnly(EntryPoint = "memkind_malloc")]
+    public static void* Malloc(KindStruct* kind, nuint size)
+    {
+        try
+        {
+            MemoryKind? k = KindTable.Resolve(kind, "memkind_malloc");
+            if (k is null || size == 0) return null;
+            void* p = k.TryAlloc(size);
+            if (p == null) Libc.SetErrno(ErrorCodes.ENOMEM);
+            return p;
+        }
+        catch (Exception e)
+        {
+            Failure.OfCall("memkind_malloc", e);
+            return null;
+        }
+    }
+
+    [UnmanagedCallersOnly(EntryPoint = "memkind_calloc")]
+    public static void* Calloc(KindStruct* kind, nuint num, nuint size)
+    {
+        try
+        {
+            MemoryKind? k = KindTable.Resolve(kind, "memkind_calloc");
+            if (k is null || num == 0 || size == 0) return null;
+            // TryAllocZeroed returns null when num * size overflows, as well as when the kind is full.
+            void* p = k.TryAllocZeroed(num, size);
+            if (p == null) Libc.SetErrno(ErrorCodes.ENOMEM);
+            return p;
+        }
+        catch (Exception e)
+        {
+            Failure.OfCall("memkind_calloc", e);
+            return null;
+        }
+    }
+
+    [UnmanagedCallersOnly(EntryPoint = "memkind_posix_memalign")]
+    public static int PosixMemalign(KindStruct* kind, void** memptr, nuint alignment, nuint size)
+    {
+        if (memptr == null)
+        {
+            Misuse.Report("memkind_posix_memalign", "memptr is NULL; nothing was done");
+            return ErrorCodes.EINVAL;
+        }
+        *memptr = null;
+        // posix_memalign reports through its result and leaves errno as it was.
+        int errno = Marshal.GetLastSystemError();
+        try
+        {
+            MemoryKind? k = KindTable.Resolve(kind, "memkind_posix_memalign");
+            if (k is null) return KindTable.Find(kind) is null ? ErrorCodes.EINVAL : ErrorCodes.ENOMEM;
+            if (alignment < (nuint)sizeof(void*) || !BitOperations.IsPow2(alignment)) return ErrorCodes.EINVAL;
+            if (size == 0) return 0;
+            *memptr = k.TryAlignedAlloc(size, alignment);
+            return *memptr == null ? ErrorCodes.ENOMEM : 0;
+        }
+        catch (Exception e)
+        {
+            Failure.OfCall("memkind_posix_memalign", e);
+            return ErrorCodes.ENOMEM;
+        }
+        finally
+        {
+            Libc.SetErrno(errno);
+        }
+    }
+
+    [UnmanagedCallersOnly(EntryPoint = "memkind_realloc")]
+    public static void* Realloc(KindStruct* kind, void* ptr, nuint size)
+    {
+        try
+        {
+            MemoryKind? k = kind == null ? ptr == null ? MemoryKind.Default : OwnerOrReport("memkind_realloc", ptr) : KindTable.Resolve(kind, "memkind_realloc", ptr);
+            if (k is null) return null;
+            if (ptr == null)
+            {
+                if (size == 0) return null;
+                void* fresh = k.TryAlloc(size);
+                if (fresh == null) Libc.SetErrno(ErrorCodes.ENOMEM);
+                return fresh;
+            }
+            if (size == 0)
+            {
+                k.Free(ptr);
+                return null;
+            }
+            void* p = k.TryRealloc(ptr, size);
+            if (p == null) Libc.SetErrno(ErrorCodes.ENOMEM);
+            return p;
+        }
+        catch (Exception e)
+        {
+            Failure.OfBlock("memkind_realloc", kind, ptr, e);
+            return null;
+        }
+    }
+
+    [UnmanagedCallersOnly(EntryPoint = "memkind_free")]
+    public static void Free(KindStruct* kind, void* ptr)
+    {
+        if (ptr == null) return;
+        try
+        {
+            if (kind == null) MemoryKind.FreeAny(ptr);
+            else KindTable.Resolve(kind, "memkind_free", ptr)?.Free(ptr);
+        }
+        catch (Exception e)
+        {
+            Failure.OfBlock("memkind_free", kind, ptr, e);
+        }
+    }
+
+    [UnmanagedCallersOnly(EntryPoint = "memkind_malloc_usable_size")]
+    public static nuint UsableSize(KindStruct* kind, void* ptr)
+    {
+        if (ptr == null) return 0;
+        try
+        {
+            MemoryKind? k = kind == null ? OwnerOrReport("memkind_malloc_usable_size", ptr) : KindTable.Resolve(kind, "memkind_malloc_usable_size", ptr);
+            return k is null ? 0 : k.GetUsableSize(ptr);
+        }
+        catch (Exception e)
+        {
+            Failure.OfBlock("memkind_malloc_usable_size", kind, ptr, e);
+            return 0;
+        }
+    }
+
+    [UnmanagedCallersOnly(EntryPoint = "memkind_defrag_reallocate")]
+    public static void* DefragReallocate(KindStruct* kind, void* ptr)
+    {
+        if (ptr == null) return null;
+        try
+        {
+            MemoryKind? k = kind == null ? OwnerOrReport("memkind_defrag_reallocate", ptr) : KindTable.Resolve(kind, "memkind_defrag_reallocate", ptr);
+            return k is null ? null : k.DefragRealloc(ptr);
+        }
+        catch (Exception e)
+        {
+            Failure.OfBlock("memkind_defrag_reallocate", kind, ptr, e);
+            return null;
+        }
+    }
+
+    /// <summary>The kind that owns <paramref name="ptr"/>; null, with a misuse line and EINVAL, when none does.</summary>
+    private static MemoryKind? OwnerOrReport(string call, void* ptr)
+    {
+        MemoryKind? owner = MemoryKind.Detect(ptr);
+        if (owner is null)
+        {
+            Misuse.Report(call, $"{Misuse.Pointer(ptr)} is not a block of any kind; nothing was done");
+            Libc.SetErrno(ErrorCodes.EINVAL);
+        }
+        return owner;
+    }
+}

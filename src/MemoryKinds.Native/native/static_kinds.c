@@ -1,0 +1,75 @@
+// The 26 static kinds of memkind 1.14 as C data, so that a program can read MEMKIND_DEFAULT and the others before
+// its first call into the library (the .NET runtime starts only on the first exported call). Each global is a
+// load-time pointer to a 120-byte struct laid out like memkind's `struct memkind`; the managed side finds the
+// structs through memkinds_static_kind() and tells them apart by their partition numbers, which are memkind's.
+#include <stddef.h>
+
+struct memkind {
+    void *ops;                   // 0
+    unsigned int partition;      // 8
+    char name[64];               // 12
+    int init_once;               // 76
+    unsigned int arena_map_len;  // 80
+    unsigned int *arena_map;     // 88
+    unsigned int arena_key;      // 96
+    void *priv;                  // 104
+    unsigned int arena_map_mask; // 112
+    unsigned int arena_zero;     // 116
+};
+
+_Static_assert(sizeof(struct memkind) == 120, "struct memkind must be 120 bytes, as in memkind 1.14");
+_Static_assert(offsetof(struct memkind, name) == 12, "name at 12");
+_Static_assert(offsetof(struct memkind, priv) == 104, "priv at 104");
+_Static_assert(offsetof(struct memkind, arena_zero) == 116, "arena_zero at 116");
+
+#define EXPORT __attribute__((visibility("default")))
+#define STATIC_KIND(NAME, PARTITION, TEXT)                                                                            \
+    static struct memkind NAME##_STATIC = {.partition = PARTITION, .name = TEXT};                                     \
+    EXPORT struct memkind *NAME = &NAME##_STATIC;
+
+STATIC_KIND(MEMKIND_DEFAULT, 0, "memkind_default")
+STATIC_KIND(MEMKIND_HBW, 1, "memkind_hbw")
+STATIC_KIND(MEMKIND_HBW_HUGETLB, 2, "memkind_hbw_hugetlb")
+STATIC_KIND(MEMKIND_HBW_PREFERRED, 3, "memkind_hbw_preferred")
+STATIC_KIND(MEMKIND_HBW_PREFERRED_HUGETLB, 4, "memkind_hbw_preferred_hugetlb")
+STATIC_KIND(MEMKIND_HUGETLB, 5, "memkind_hugetlb")
+STATIC_KIND(MEMKIND_HBW_GBTLB, 6, "memkind_hbw_gbtlb")
+STATIC_KIND(MEMKIND_HBW_PREFERRED_GBTLB, 7, "memkind_hbw_preferred_gbtlb")
+STATIC_KIND(MEMKIND_GBTLB, 8, "memkind_gbtlb")
+STATIC_KIND(MEMKIND_HBW_INTERLEAVE, 9, "memkind_hbw_interleave")
+STATIC_KIND(MEMKIND_INTERLEAVE, 10, "memkind_interleave")
+STATIC_KIND(MEMKIND_REGULAR, 11, "memkind_regular")
+STATIC_KIND(MEMKIND_HBW_ALL, 12, "memkind_hbw_all")
+STATIC_KIND(MEMKIND_HBW_ALL_HUGETLB, 13, "memkind_hbw_all_hugetlb")
+STATIC_KIND(MEMKIND_DAX_KMEM, 14, "memkind_dax_kmem")
+STATIC_KIND(MEMKIND_DAX_KMEM_ALL, 15, "memkind_dax_kmem_all")
+STATIC_KIND(MEMKIND_DAX_KMEM_PREFERRED, 16, "memkind_dax_kmem_preferred")
+STATIC_KIND(MEMKIND_DAX_KMEM_INTERLEAVE, 17, "memkind_dax_kmem_interleave")
+STATIC_KIND(MEMKIND_HIGHEST_CAPACITY, 18, "memkind_highest_capacity")
+STATIC_KIND(MEMKIND_HIGHEST_CAPACITY_PREFERRED, 19, "memkind_highest_capacity_preferred")
+STATIC_KIND(MEMKIND_HIGHEST_CAPACITY_LOCAL, 20, "memkind_highest_capacity_local")
+STATIC_KIND(MEMKIND_HIGHEST_CAPACITY_LOCAL_PREFERRED, 21, "memkind_highest_capacity_local_preferred")
+STATIC_KIND(MEMKIND_LOWEST_LATENCY_LOCAL, 22, "memkind_lowest_latency_local")
+STATIC_KIND(MEMKIND_LOWEST_LATENCY_LOCAL_PREFERRED, 23, "memkind_lowest_latency_local_preferred")
+STATIC_KIND(MEMKIND_HIGHEST_BANDWIDTH_LOCAL, 24, "memkind_highest_bandwidth_local")
+STATIC_KIND(MEMKIND_HIGHEST_BANDWIDTH_LOCAL_PREFERRED, 25, "memkind_highest_bandwidth_local_preferred")
+
+// Indexed by partition; the managed side calls this once.
+static struct memkind *const s_by_partition[] = {
+    &MEMKIND_DEFAULT_STATIC, &MEMKIND_HBW_STATIC, &MEMKIND_HBW_HUGETLB_STATIC, &MEMKIND_HBW_PREFERRED_STATIC,
+    &MEMKIND_HBW_PREFERRED_HUGETLB_STATIC, &MEMKIND_HUGETLB_STATIC, &MEMKIND_HBW_GBTLB_STATIC,
+    &MEMKIND_HBW_PREFERRED_GBTLB_STATIC, &MEMKIND_GBTLB_STATIC, &MEMKIND_HBW_INTERLEAVE_STATIC,
+    &MEMKIND_INTERLEAVE_STATIC, &MEMKIND_REGULAR_STATIC, &MEMKIND_HBW_ALL_STATIC, &MEMKIND_HBW_ALL_HUGETLB_STATIC,
+    &MEMKIND_DAX_KMEM_STATIC, &MEMKIND_DAX_KMEM_ALL_STATIC, &MEMKIND_DAX_KMEM_PREFERRED_STATIC,
+    &MEMKIND_DAX_KMEM_INTERLEAVE_STATIC, &MEMKIND_HIGHEST_CAPACITY_STATIC, &MEMKIND_HIGHEST_CAPACITY_PREFERRED_STATIC,
+    &MEMKIND_HIGHEST_CAPACITY_LOCAL_STATIC, &MEMKIND_HIGHEST_CAPACITY_LOCAL_PREFERRED_STATIC,
+    &MEMKIND_LOWEST_LATENCY_LOCAL_STATIC, &MEMKIND_LOWEST_LATENCY_LOCAL_PREFERRED_STATIC,
+    &MEMKIND_HIGHEST_BANDWIDTH_LOCAL_STATIC, &MEMKIND_HIGHEST_BANDWIDTH_LOCAL_PREFERRED_STATIC,
+};
+
+_Static_assert(sizeof(s_by_partition) / sizeof(s_by_partition[0]) == 26, "memkind 1.14 has 26 static kinds");
+
+struct memkind *memkinds_static_kind(int partition)
+{
+    return partition >= 0 && partition < 26 ? s_by_partition[partition] : NULL;
+}
