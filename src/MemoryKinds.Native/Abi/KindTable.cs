@@ -46,7 +46,7 @@ internal static unsafe class KindTable
         if (kind != null)
         {
             uint partition = kind->Partition;
-            if (partition < (uint)entries.Length && entries[partition] is { } entry && entry.Struct == kind && entry.Kind is { } found)
+            if (partition < (uint)entries.Length && entries[partition] is { } entry && entry.Struct == kind && entry.Kind is { } found && !ForkGuard.InChild)
                 return found;
         }
         return ResolveSlow(kind, call, ptr);
@@ -55,6 +55,7 @@ internal static unsafe class KindTable
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static MemoryKind? ResolveSlow(KindStruct* kind, string call, void* ptr)
     {
+        if (ForkGuard.Refuses(call)) return null;
         AbiKind? entry = Find(kind);
         if (entry is null)
         {

@@ -26,6 +26,10 @@ internal static unsafe partial class Libc
     [LibraryImport("memkinds_static", EntryPoint = "memkinds_static_kind")]
     public static partial KindStruct* StaticKind(int partition);
 
+    /// <summary>The flag native/static_kinds.c raises in a fork()ed child.</summary>
+    [LibraryImport("memkinds_static", EntryPoint = "memkinds_forked_child_flag")]
+    public static partial int* ForkedChildFlag();
+
     /// <summary>Sets the calling thread's errno, as memkind's calls do on failure.</summary>
     public static void SetErrno(int errno) => Marshal.SetLastSystemError(errno);
 

@@ -11,6 +11,7 @@ internal static unsafe class PmemKinds
     /// <summary>Creates the kind; 0, or memkind's error code with errno set as memkind sets it.</summary>
     public static int Create(string call, byte* dir, nuint maxSize, int policy, KindStruct** result)
     {
+        if (ForkGuard.Refuses(call)) return ErrorCodes.Runtime;
         if (result == null || dir == null)
         {
             Misuse.Report(call, $"{(dir == null ? "the directory" : "the kind pointer")} is NULL; no kind was created");

@@ -84,7 +84,7 @@ internal static unsafe class HeapExports
     {
         try
         {
-            MemoryKind? k = kind == null ? ptr == null ? MemoryKind.Default : OwnerOrReport("memkind_realloc", ptr) : KindTable.Resolve(kind, "memkind_realloc", ptr);
+            MemoryKind? k = kind == null ? ptr == null ? KindTable.Resolve(Libc.StaticKind(StaticKinds.Default), "memkind_realloc") : OwnerOrReport("memkind_realloc", ptr) : KindTable.Resolve(kind, "memkind_realloc", ptr);
             if (k is null) return null;
             if (ptr == null)
             {
@@ -115,8 +115,8 @@ internal static unsafe class HeapExports
         if (ptr == null) return;
         try
         {
-            if (kind == null) MemoryKind.FreeAny(ptr);
-            else KindTable.Resolve(kind, "memkind_free", ptr)?.Free(ptr);
+            if (kind != null) KindTable.Resolve(kind, "memkind_free", ptr)?.Free(ptr);
+            else if (!ForkGuard.Refuses("memkind_free")) MemoryKind.FreeAny(ptr);
         }
         catch (Exception e)
         {
@@ -159,6 +159,7 @@ internal static unsafe class HeapExports
     /// <summary>The kind that owns <paramref name="ptr"/>; null, with a misuse line and EINVAL, when none does.</summary>
     private static MemoryKind? OwnerOrReport(string call, void* ptr)
     {
+        if (ForkGuard.Refuses(call)) return null;
         MemoryKind? owner = MemoryKind.Detect(ptr);
         if (owner is null)
         {

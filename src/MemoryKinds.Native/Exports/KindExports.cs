@@ -45,6 +45,7 @@ internal static unsafe class KindExports
     {
         try
         {
+            if (ForkGuard.Refuses("memkind_create_fixed")) return ErrorCodes.Runtime;
             if (kind == null || addr == null)
             {
                 Misuse.Report("memkind_create_fixed", $"{(addr == null ? "addr" : "kind")} is NULL; no kind was created");
@@ -120,6 +121,7 @@ internal static unsafe class KindExports
     {
         try
         {
+            if (ForkGuard.Refuses(call)) return ErrorCodes.Runtime;
             AbiKind? entry = KindTable.Find(kind);
             if (entry is null)
             {

@@ -2,6 +2,7 @@
 // its first call into the library (the .NET runtime starts only on the first exported call). Each global is a
 // load-time pointer to a 120-byte struct laid out like memkind's `struct memkind`; the managed side finds the
 // structs through memkinds_static_kind() and tells them apart by their partition numbers, which are memkind's.
+#include <pthread.h>
 #include <stddef.h>
 
 struct memkind {
@@ -72,4 +73,24 @@ _Static_assert(sizeof(s_by_partition) / sizeof(s_by_partition[0]) == 26, "memkin
 struct memkind *memkinds_static_kind(int partition)
 {
     return partition >= 0 && partition < 26 ? s_by_partition[partition] : NULL;
+}
+
+// fork(): the child has only the forking thread, none of the runtime's, and the heaps' file mappings are
+// MADV_DONTFORK, so managed code must not allocate there. The child handler raises a flag that every entry point
+// checks before it touches a heap; the call then fails cleanly instead of crashing or hanging.
+static int s_forked_child;
+
+static void mark_forked_child(void)
+{
+    s_forked_child = 1;
+}
+
+__attribute__((constructor)) static void install_fork_handler(void)
+{
+    pthread_atfork(NULL, NULL, mark_forked_child);
+}
+
+const int *memkinds_forked_child_flag(void)
+{
+    return &s_forked_child;
 }
