@@ -33,13 +33,15 @@ internal static class ErrorCodes
         Malloc => "<memkind> Allocating library metadata failed",
         Environ => "<memkind> A MEMKIND_* environment variable could not be parsed",
         Invalid => "<memkind> Invalid argument",
-        TooMany => "<memkind> Too many kinds",
+        TooMany => "<memkind> More than MEMKIND_MAX_KIND (512) kinds",
         BadOps => "<memkind> Invalid memkind_ops structure",
         Hugetlb => "<memkind> Huge pages are not available",
         MemtypeNotAvailable => "<memkind> The requested memory type is not available",
         OperationFailed => "<memkind> The operation failed",
         ArenasCreate => "<memkind> Creating the kind's heap failed",
         Runtime => "<memkind> Unspecified run-time error",
-        _ => "<memkind> Undefined error number",
+        EINVAL => "<memkind> The alignment must be a power of two and a multiple of sizeof(void *)",
+        ENOMEM => "<memkind> The kind has no room for the allocation",
+        _ => $"<memkind> Undefined error number: {code}",
     };
 }

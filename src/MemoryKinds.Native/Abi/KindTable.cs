@@ -137,6 +137,7 @@ internal static unsafe class KindTable
             s->Partition = (uint)partition;
             s->ArenaZero = (uint)partition;
             s->Priv = (void*)priv;
+            s->Ops = Libc.Ops(made.Pmem is not null ? 1 : 2);
             WriteName(s, name);
             var entry = new AbiKind(s, made.Kind, ErrorCodes.Success, made.Pmem);
             s_byKind[made.Kind] = entry;

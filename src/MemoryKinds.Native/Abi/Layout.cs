@@ -12,7 +12,7 @@ internal unsafe struct KindStruct
 {
     public const int NameLength = 64;
 
-    /// <summary>memkind's ops table; null here (the library dispatches on <see cref="Partition"/>), or what <c>memkind_pmem_create</c> was given.</summary>
+    /// <summary>memkind's ops table (native/static_kinds.c), filled with the library's entry points; the library itself dispatches on <see cref="Partition"/>.</summary>
     [FieldOffset(0)] public void* Ops;
     [FieldOffset(8)] public uint Partition;
     [FieldOffset(12)] public fixed byte Name[NameLength];

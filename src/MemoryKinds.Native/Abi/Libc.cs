@@ -26,6 +26,10 @@ internal static unsafe partial class Libc
     [LibraryImport("memkinds_static", EntryPoint = "memkinds_static_kind")]
     public static partial KindStruct* StaticKind(int partition);
 
+    /// <summary>memkind's ops tables from native/static_kinds.c: 0 default (DRAM), 1 pmem, 2 fixed.</summary>
+    [LibraryImport("memkinds_static", EntryPoint = "memkinds_ops")]
+    public static partial void* Ops(int which);
+
     /// <summary>The flag native/static_kinds.c raises in a fork()ed child.</summary>
     [LibraryImport("memkinds_static", EntryPoint = "memkinds_forked_child_flag")]
     public static partial int* ForkedChildFlag();

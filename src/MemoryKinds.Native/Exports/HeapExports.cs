@@ -84,7 +84,13 @@ internal static unsafe class HeapExports
     {
         try
         {
-            MemoryKind? k = kind == null ? ptr == null ? KindTable.Resolve(Libc.StaticKind(StaticKinds.Default), "memkind_realloc") : OwnerOrReport("memkind_realloc", ptr) : KindTable.Resolve(kind, "memkind_realloc", ptr);
+            if (kind == null && ptr == null)
+            {
+                // memkind: with neither a kind nor a block there is nothing to find the kind from.
+                Libc.SetErrno(ErrorCodes.EINVAL);
+                return null;
+            }
+            MemoryKind? k = kind == null ? OwnerOrReport("memkind_realloc", ptr) : KindTable.Resolve(kind, "memkind_realloc", ptr);
             if (k is null) return null;
             if (ptr == null)
             {

@@ -138,7 +138,11 @@ internal static unsafe class KindExports
         }
     }
 
-    /// <summary>The kind of <paramref name="ptr"/>; NULL for NULL; MEMKIND_DEFAULT for memory of no kind, as in memkind.</summary>
+    /// <summary>
+    /// The kind of <paramref name="ptr"/> (any address inside one of its blocks); NULL for NULL and for memory of no kind.
+    /// memkind 1.14 answers MEMKIND_DEFAULT for memory its arenas do not know, because its DEFAULT kind is jemalloc's
+    /// default heap; here MEMKIND_DEFAULT's blocks are known, so foreign memory is told apart.
+    /// </summary>
     [UnmanagedCallersOnly(EntryPoint = "memkind_detect_kind")]
     public static KindStruct* DetectKind(void* ptr)
     {
@@ -147,7 +151,7 @@ internal static unsafe class KindExports
         {
             MemoryKind? owner = MemoryKind.Detect(ptr);
             AbiKind? entry = owner is null ? null : KindTable.Of(owner);
-            return entry is null ? Libc.StaticKind(StaticKinds.Default) : entry.Struct;
+            return entry is null ? null : entry.Struct;
         }
         catch (Exception e)
         {

@@ -9,7 +9,7 @@ internal static unsafe class StatsExports
 {
     private const int StatResident = 0, StatActive = 1, StatAllocated = 2, StatMax = 3;
     /// <summary>Every MEMKIND_STAT_PRINT_* bit memkind 1.14 defines (JSON and the eight OMIT_* options).</summary>
-    private const int PrintOptionsMask = 0x1FF, PrintJson = 1;
+    private const int PrintOptionsMask = 0x1FF;
 
     /// <summary>The figures are always current, so there is nothing to refresh.</summary>
     [UnmanagedCallersOnly(EntryPoint = "memkind_update_cached_stats")]
@@ -60,9 +60,10 @@ internal static unsafe class StatsExports
     }
 
     /// <summary>
-    /// Every live kind's report (MemoryKind.GetStatsReport), as text or, with MEMKIND_STAT_PRINT_JSON_FORMAT, one JSON
-    /// array, handed to <paramref name="writeCallback"/> in one call (standard error when it is NULL, as in memkind).
-    /// The OMIT_* options are accepted; the report has no jemalloc sections for them to omit.
+    /// The library's report, handed to <paramref name="writeCallback"/> in one call (standard error when it is NULL, as in
+    /// memkind): a general part (OMIT_GENERAL drops it), the totals over all kinds (OMIT_MERGED_ARENA) and each live
+    /// kind's MemoryKind.GetStatsReport (OMIT_PER_ARENA); as one JSON object with MEMKIND_STAT_PRINT_JSON_FORMAT. The
+    /// other OMIT options name jemalloc sections this report does not have, and are accepted.
     /// </summary>
     [UnmanagedCallersOnly(EntryPoint = "memkind_stats_print")]
     public static int StatsPrint(delegate* unmanaged<void*, byte*, void> writeCallback, void* opaque, int options)
@@ -70,22 +71,13 @@ internal static unsafe class StatsExports
         if ((options & ~PrintOptionsMask) != 0) return ErrorCodes.Invalid;
         try
         {
-            bool json = (options & PrintJson) != 0;
-            var text = new StringBuilder(json ? "[\n" : "");
-            List<AbiKind> kinds = KindTable.Snapshot();
-            for (int i = 0; i < kinds.Count; i++)
-            {
-                MemoryKind kind = kinds[i].Kind!;
-                if (json) text.Append(kind.GetStatsReport(StatsFormat.Json)).Append(i + 1 < kinds.Count ? ",\n" : "\n");
-                else text.Append("kind ").Append(kinds[i].Name).Append('\n').Append(kind.GetStatsReport(StatsFormat.Text)).Append('\n');
-            }
-            if (json) text.Append("]\n");
+            string text = StatsReport.Build(KindTable.Snapshot(), options);
             if (writeCallback == null)
             {
-                Libc.WriteStandardError(text.ToString());
+                Libc.WriteStandardError(text);
                 return ErrorCodes.Success;
             }
-            byte[] bytes = Encoding.UTF8.GetBytes(text.Append('\0').ToString());
+            byte[] bytes = Encoding.UTF8.GetBytes(text + "\0");
             fixed (byte* start = bytes) writeCallback(opaque, start);
             return ErrorCodes.Success;
         }

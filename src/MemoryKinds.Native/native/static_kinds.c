@@ -24,8 +24,71 @@ _Static_assert(offsetof(struct memkind, priv) == 104, "priv at 104");
 _Static_assert(offsetof(struct memkind, arena_zero) == 116, "arena_zero at 116");
 
 #define EXPORT __attribute__((visibility("default")))
+
+// memkind 1.14's ops table (21 function pointers). The library dispatches on the partition, not through these, but
+// programs that read kind->ops find memkind's layout, filled with the library's own entry points.
+struct memkind_ops {
+    int (*create)(struct memkind *kind, struct memkind_ops *ops, const char *name);
+    int (*destroy)(struct memkind *kind);
+    void *(*malloc)(struct memkind *kind, size_t size);
+    void *(*calloc)(struct memkind *kind, size_t num, size_t size);
+    int (*posix_memalign)(struct memkind *kind, void **memptr, size_t alignment, size_t size);
+    void *(*realloc)(struct memkind *kind, void *ptr, size_t size);
+    void (*free)(struct memkind *kind, void *ptr);
+    void *(*mmap)(struct memkind *kind, void *addr, size_t size);
+    int (*mbind)(struct memkind *kind, void *ptr, size_t size);
+    int (*madvise)(struct memkind *kind, void *addr, size_t size);
+    int (*get_mmap_flags)(struct memkind *kind, int *flags);
+    int (*get_mbind_mode)(struct memkind *kind, int *mode);
+    int (*get_mbind_nodemask)(struct memkind *kind, unsigned long *nodemask, unsigned long maxnode);
+    int (*get_arena)(struct memkind *kind, unsigned int *arena, size_t size);
+    int (*check_available)(struct memkind *kind);
+    void (*init_once)(void);
+    int (*finalize)(struct memkind *kind);
+    size_t (*malloc_usable_size)(struct memkind *kind, void *ptr);
+    int (*update_memory_usage_policy)(struct memkind *kind, int policy);
+    int (*get_stat)(struct memkind *kind, int stat, size_t *value);
+    void *(*defrag_reallocate)(struct memkind *kind, void *ptr);
+};
+
+_Static_assert(sizeof(struct memkind_ops) == 168, "struct memkind_ops must be 168 bytes, as in memkind 1.14");
+
+// The managed entry points (defined by the NativeAOT image this object is linked into).
+int memkind_pmem_create(struct memkind *kind, struct memkind_ops *ops, const char *name);
+int memkind_pmem_destroy(struct memkind *kind);
+void *memkind_pmem_mmap(struct memkind *kind, void *addr, size_t size);
+int memkind_pmem_get_mmap_flags(struct memkind *kind, int *flags);
+int memkind_destroy_kind(struct memkind *kind);
+void *memkind_malloc(struct memkind *kind, size_t size);
+void *memkind_calloc(struct memkind *kind, size_t num, size_t size);
+int memkind_posix_memalign(struct memkind *kind, void **memptr, size_t alignment, size_t size);
+void *memkind_realloc(struct memkind *kind, void *ptr, size_t size);
+void memkind_free(struct memkind *kind, void *ptr);
+int memkind_check_available(struct memkind *kind);
+size_t memkind_malloc_usable_size(struct memkind *kind, void *ptr);
+int memkind_get_stat(struct memkind *kind, int stat, size_t *value);
+void *memkind_defrag_reallocate(struct memkind *kind, void *ptr);
+
+#define COMMON_OPS                                                                                                    \
+    .malloc = memkind_malloc, .calloc = memkind_calloc, .posix_memalign = memkind_posix_memalign,                   \
+    .realloc = memkind_realloc, .free = memkind_free, .check_available = memkind_check_available,                   \
+    .malloc_usable_size = memkind_malloc_usable_size, .get_stat = memkind_get_stat,                                  \
+    .defrag_reallocate = memkind_defrag_reallocate
+
+EXPORT struct memkind_ops MEMKIND_DEFAULT_OPS = {.destroy = memkind_destroy_kind, COMMON_OPS};
+EXPORT struct memkind_ops MEMKIND_PMEM_OPS = {.create = memkind_pmem_create, .destroy = memkind_pmem_destroy,
+                                              .mmap = memkind_pmem_mmap,
+                                              .get_mmap_flags = memkind_pmem_get_mmap_flags, COMMON_OPS};
+EXPORT struct memkind_ops MEMKIND_FIXED_OPS = {.destroy = memkind_destroy_kind, COMMON_OPS};
+
+// 0: the default (DRAM) ops, 1: pmem, 2: fixed.
+struct memkind_ops *memkinds_ops(int which)
+{
+    return which == 1 ? &MEMKIND_PMEM_OPS : which == 2 ? &MEMKIND_FIXED_OPS : &MEMKIND_DEFAULT_OPS;
+}
+
 #define STATIC_KIND(NAME, PARTITION, TEXT)                                                                            \
-    static struct memkind NAME##_STATIC = {.partition = PARTITION, .name = TEXT};                                     \
+    static struct memkind NAME##_STATIC = {.ops = &MEMKIND_DEFAULT_OPS, .partition = PARTITION, .name = TEXT};        \
     EXPORT struct memkind *NAME = &NAME##_STATIC;
 
 STATIC_KIND(MEMKIND_DEFAULT, 0, "memkind_default")
