@@ -11,18 +11,21 @@
 // Output, one record a line, tab-separated:
 //   lib     <path of the libmemkind.so.0 mapped into this process, from /proc/self/maps>
 //   version <memkind_get_version()>
-//   result  <series> <round> <ns per operation> <operations in the round>
+//   result  <series> <round> <ns per operation> <operations in the round> <CPU ns per operation, or - >
+//           (ns: CLOCK_MONOTONIC over the round; CPU: CLOCK_THREAD_CPUTIME_ID, single-thread workloads only)
 //   pinned  <threads of xthread pinned to a CPU of their own: 2, or 0 with fewer than 2 CPUs allowed>
 //   checked <blocks whose contents were checked>
 // Exit codes: 0 ok, 2 usage, 3 a block had wrong contents, 4 an allocation or kind call failed.
 //
 // Series: pair (64 B memkind_malloc+memkind_free on the pmem kind) and glibc-pair (malloc+free, the reference, in
-// alternate rounds of the same process); mix (1,000 live blocks of 16-1024 B: free a random one, allocate a random size
-// in its slot; ns per free+malloc); xthread (a producer thread allocates 64 B blocks into a bounded lock-free ring, a
-// consumer thread frees them: every free cross-thread; ns per block), glibc-xthread (the same with malloc/free) and
-// queue-xthread (the queue alone, blocks from a fixed pool, nothing allocated or freed: the queue's own cost); create (memkind_create_pmem + malloc 64 B + free + memkind_destroy_kind; ns per kind);
-// large-64k/-256k/-1m/-8m (malloc, write one byte every 4 KiB, free; 2048, 512, 64, 4 blocks per round; ns per block);
-// default-pair (the pair on MEMKIND_DEFAULT) with glibc-pair.
+// alternating chunks of 10,000 pairs in each round of the same process); mix (1,000 live blocks of 16-1024 B: free a
+// random one, allocate a random size in its slot; ns per free+malloc) and glibc-mix (the same with malloc/free, its own
+// live set, alternate order every round); xthread (a producer thread allocates 64 B blocks into a bounded lock-free
+// ring, a consumer thread frees them: every free cross-thread; ns per block), glibc-xthread (the same with
+// malloc/free) and queue-xthread (the queue alone, blocks from a fixed pool, nothing allocated or freed: the queue's
+// own cost); create (memkind_create_pmem + malloc 64 B + free + memkind_destroy_kind; ns per kind);
+// large-64k/-256k/-1m/-8m (malloc, write one byte every 4 KiB, free; 2048, 512, 64, 4 blocks per round; ns per
+// block); default-pair (the pair on MEMKIND_DEFAULT) with glibc-pair.
 // Every block's contents are written and checked before it is freed (first and last 8 bytes, or the touched bytes of a
 // sampled set of pages for large blocks), so that no contender can skip work.
 #define _GNU_SOURCE
@@ -49,6 +52,14 @@ static double now_ns(void)
     return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
 }
 
+// CPU time of the calling thread (user + system, page faults included; time spent waiting for a CPU excluded).
+static double cpu_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
+}
+
 static void die_alloc(const char *what, size_t size)
 {
     fprintf(stderr, "kindbench: %s(%zu) failed: %s\n", what, size, strerror(errno));
@@ -62,9 +73,12 @@ static void die_contents(const char *series, const void *p, size_t size, uint64_
     exit(3);
 }
 
-static void report(const char *series, int round, double ns, long ops)
+// cpu < 0: not measured (the producer/consumer, whose CPU time is two threads', spinning included).
+static void report(const char *series, int round, double ns, long ops, double cpu)
 {
-    if (round > 0) printf("result\t%s\t%d\t%.3f\t%ld\n", series, round, ns / (double)ops, ops);
+    if (round <= 0) return;
+    if (cpu >= 0) printf("result\t%s\t%d\t%.3f\t%ld\t%.3f\n", series, round, ns / (double)ops, ops, cpu / (double)ops);
+    else printf("result\t%s\t%d\t%.3f\t%ld\t-\n", series, round, ns / (double)ops, ops);
 }
 
 // Tags: first and last 8 bytes of a block of at least 16 bytes.
@@ -100,12 +114,13 @@ static inline __attribute__((always_inline)) void fr(int a, void *p)
 
 // ---- pair -------------------------------------------------------------------------------------------------------
 
-enum { PAIR_OPS = 200000, PAIR_SIZE = 64 };
+enum { PAIR_OPS = 200000, PAIR_SIZE = 64, PAIR_CHUNKS = 20, PAIR_CHUNK = PAIR_OPS / PAIR_CHUNKS };
 
-static inline __attribute__((always_inline)) double pair_round(int a, const char *series, int round)
+// One chunk of pairs; adds its wall and CPU time to *wall and *cpu.
+static inline __attribute__((always_inline)) void pair_chunk(int a, const char *series, uint64_t first, double *wall, double *cpu)
 {
-    double t0 = now_ns();
-    for (uint64_t i = 0; i < PAIR_OPS; i++) {
+    double c0 = cpu_ns(), t0 = now_ns();
+    for (uint64_t i = first; i < first + PAIR_CHUNK; i++) {
         unsigned char *p = al(a, PAIR_SIZE);
         if (__builtin_expect(p == NULL, 0)) die_alloc(series, PAIR_SIZE);
         tag_block(p, PAIR_SIZE, i * 0x9E3779B97F4A7C15ull + 1);
@@ -113,20 +128,34 @@ static inline __attribute__((always_inline)) double pair_round(int a, const char
         check_block(series, p, PAIR_SIZE, i * 0x9E3779B97F4A7C15ull + 1);
         fr(a, p);
     }
-    double t = now_ns() - t0;
-    g_checked += PAIR_OPS;
-    report(series, round, t, PAIR_OPS);
-    return t;
+    *wall += now_ns() - t0;
+    *cpu += cpu_ns() - c0;
 }
 
-static __attribute__((noinline)) void pair_kind(const char *series, int round) { pair_round(A_KIND, series, round); }
-static __attribute__((noinline)) void pair_glibc(int round) { pair_round(A_GLIBC, "glibc-pair", round); }
+static __attribute__((noinline)) void pair_kind(const char *series, uint64_t first, double *wall, double *cpu)
+{
+    pair_chunk(A_KIND, series, first, wall, cpu);
+}
 
+static __attribute__((noinline)) void pair_glibc(uint64_t first, double *wall, double *cpu)
+{
+    pair_chunk(A_GLIBC, "glibc-pair", first, wall, cpu);
+}
+
+// A round: 20 chunks of 10,000 pairs on the kind and 20 of 10,000 with glibc, alternating (which goes first changes
+// every chunk), so that the load of other processes falls on both alike; each one's time is the sum of its chunks.
 static void run_pair(const char *series, int rounds)
 {
+    uint64_t n = 0;
     for (int r = 0; r <= rounds; r++) {
-        if (r & 1) { pair_kind(series, r); pair_glibc(r); }
-        else { pair_glibc(r); pair_kind(series, r); }
+        double kw = 0, kc = 0, gw = 0, gc = 0;
+        for (int c = 0; c < PAIR_CHUNKS; c++, n += PAIR_CHUNK) {
+            if ((r + c) & 1) { pair_kind(series, n, &kw, &kc); pair_glibc(n, &gw, &gc); }
+            else { pair_glibc(n, &gw, &gc); pair_kind(series, n, &kw, &kc); }
+        }
+        g_checked += 2 * PAIR_OPS;
+        report(series, r, kw, PAIR_OPS, kc);
+        report("glibc-pair", r, gw, PAIR_OPS, gc);
     }
 }
 
@@ -141,51 +170,83 @@ static uint64_t xorshift(uint64_t *s)
     return *s = x;
 }
 
-static void run_mix(int rounds)
+// One allocator's live set of the mix (the kind's and glibc's run side by side in one process).
+struct mix_state {
+    unsigned char *live[MIX_LIVE];
+    size_t size[MIX_LIVE];
+    uint64_t tag[MIX_LIVE];
+    uint64_t next_tag;
+    int step;
+};
+
+static uint16_t g_slot_of[MIX_STEPS], g_size_of[MIX_STEPS];
+
+static inline __attribute__((always_inline)) void mix_fill(int a, const char *series, struct mix_state *m, uint64_t seed)
 {
-    static uint16_t slot_of[MIX_STEPS], size_of[MIX_STEPS];
-    static unsigned char *live[MIX_LIVE];
-    static size_t live_size[MIX_LIVE];
-    static uint64_t live_tag[MIX_LIVE];
-    uint64_t seed = 0x2545F4914F6CDD1Dull;
-    for (int i = 0; i < MIX_STEPS; i++) {
-        slot_of[i] = (uint16_t)(xorshift(&seed) % MIX_LIVE);
-        size_of[i] = (uint16_t)(16 + xorshift(&seed) % (1024 - 16 + 1));
-    }
-    uint64_t tag = 1;
+    m->next_tag = 1;
+    m->step = 0;
     for (int i = 0; i < MIX_LIVE; i++) {
         size_t n = 16 + xorshift(&seed) % (1024 - 16 + 1);
-        live[i] = memkind_malloc(g_kind, n);
-        if (!live[i]) die_alloc("mix", n);
-        live_size[i] = n;
-        live_tag[i] = tag * 0x9E3779B97F4A7C15ull;
-        tag_block(live[i], n, live_tag[i]);
-        tag++;
+        m->live[i] = al(a, n);
+        if (!m->live[i]) die_alloc(series, n);
+        m->size[i] = n;
+        m->tag[i] = m->next_tag++ * 0x9E3779B97F4A7C15ull;
+        tag_block(m->live[i], n, m->tag[i]);
     }
-    int step = 0;
-    for (int r = 0; r <= rounds; r++) {
-        double t0 = now_ns();
-        for (int i = 0; i < MIX_OPS; i++) {
-            int s = slot_of[step];
-            size_t n = size_of[step];
-            if (++step == MIX_STEPS) step = 0;
-            check_block("mix", live[s], live_size[s], live_tag[s]);
-            memkind_free(g_kind, live[s]);
-            unsigned char *p = memkind_malloc(g_kind, n);
-            if (__builtin_expect(p == NULL, 0)) die_alloc("mix", n);
-            uint64_t t = tag++ * 0x9E3779B97F4A7C15ull;
-            tag_block(p, n, t);
-            live[s] = p; live_size[s] = n; live_tag[s] = t;
-        }
-        double t = now_ns() - t0;
-        g_checked += MIX_OPS;
-        report("mix", r, t, MIX_OPS);
+}
+
+static inline __attribute__((always_inline)) void mix_steps(int a, const char *series, struct mix_state *m, int r)
+{
+    double c0 = cpu_ns(), t0 = now_ns();
+    int step = m->step;
+    for (int i = 0; i < MIX_OPS; i++) {
+        int s = g_slot_of[step];
+        size_t n = g_size_of[step];
+        if (++step == MIX_STEPS) step = 0;
+        check_block(series, m->live[s], m->size[s], m->tag[s]);
+        fr(a, m->live[s]);
+        unsigned char *p = al(a, n);
+        if (__builtin_expect(p == NULL, 0)) die_alloc(series, n);
+        uint64_t t = m->next_tag++ * 0x9E3779B97F4A7C15ull;
+        tag_block(p, n, t);
+        m->live[s] = p; m->size[s] = n; m->tag[s] = t;
     }
+    m->step = step;
+    double t = now_ns() - t0, c = cpu_ns() - c0;
+    g_checked += MIX_OPS;
+    report(series, r, t, MIX_OPS, c);
+}
+
+static inline __attribute__((always_inline)) void mix_drain(int a, const char *series, struct mix_state *m)
+{
     for (int i = 0; i < MIX_LIVE; i++) {
-        check_block("mix", live[i], live_size[i], live_tag[i]);
-        memkind_free(g_kind, live[i]);
+        check_block(series, m->live[i], m->size[i], m->tag[i]);
+        fr(a, m->live[i]);
     }
     g_checked += MIX_LIVE;
+}
+
+static __attribute__((noinline)) void mix_kind(struct mix_state *m, int r) { mix_steps(A_KIND, "mix", m, r); }
+static __attribute__((noinline)) void mix_glibc(struct mix_state *m, int r) { mix_steps(A_GLIBC, "glibc-mix", m, r); }
+
+// The kind's mix and glibc's (the reference: the loop's own cost, cache misses on the live blocks included) in
+// alternate order every round, the same slots and sizes for both.
+static void run_mix(int rounds)
+{
+    static struct mix_state kind_state, glibc_state;
+    uint64_t seed = 0x2545F4914F6CDD1Dull;
+    for (int i = 0; i < MIX_STEPS; i++) {
+        g_slot_of[i] = (uint16_t)(xorshift(&seed) % MIX_LIVE);
+        g_size_of[i] = (uint16_t)(16 + xorshift(&seed) % (1024 - 16 + 1));
+    }
+    mix_fill(A_KIND, "mix", &kind_state, seed);
+    mix_fill(A_GLIBC, "glibc-mix", &glibc_state, seed);
+    for (int r = 0; r <= rounds; r++) {
+        if (r & 1) { mix_kind(&kind_state, r); mix_glibc(&glibc_state, r); }
+        else { mix_glibc(&glibc_state, r); mix_kind(&kind_state, r); }
+    }
+    mix_drain(A_KIND, "mix", &kind_state);
+    mix_drain(A_GLIBC, "glibc-mix", &glibc_state);
 }
 
 // ---- 2-thread producer/consumer -----------------------------------------------------------------------------------
@@ -340,7 +401,7 @@ static void run_xthread(int rounds)
             pthread_barrier_wait(&g_end);
             double t = now_ns() - t0;
             g_checked += XT_OPS;
-            report(a == A_KIND ? "xthread" : a == A_GLIBC ? "glibc-xthread" : "queue-xthread", r, t, XT_OPS);
+            report(a == A_KIND ? "xthread" : a == A_GLIBC ? "glibc-xthread" : "queue-xthread", r, t, XT_OPS, -1);
         }
     }
     pthread_join(pt, NULL);
@@ -355,7 +416,7 @@ enum { CREATE_OPS = 10 };
 static void run_create(const char *dir, int rounds)
 {
     for (int r = 0; r <= rounds; r++) {
-        double t0 = now_ns();
+        double c0 = cpu_ns(), t0 = now_ns();
         for (int i = 0; i < CREATE_OPS; i++) {
             memkind_t k;
             int err = memkind_create_pmem(dir, 0, &k);
@@ -377,9 +438,9 @@ static void run_create(const char *dir, int rounds)
                 exit(4);
             }
         }
-        double t = now_ns() - t0;
+        double t = now_ns() - t0, c = cpu_ns() - c0;
         g_checked += CREATE_OPS;
-        report("create", r, t, CREATE_OPS);
+        report("create", r, t, CREATE_OPS, c);
     }
 }
 
@@ -396,7 +457,7 @@ static void run_large(int rounds)
         for (int z = 0; z < 4; z++) {
             size_t size = sizes[z].size, pages = size / PAGE;
             long count = sizes[z].count;
-            double t0 = now_ns();
+            double c0 = cpu_ns(), t0 = now_ns();
             for (long b = 0; b < count; b++) {
                 unsigned char *p = memkind_malloc(g_kind, size);
                 if (__builtin_expect(p == NULL, 0)) die_alloc(sizes[z].name, size);
@@ -412,9 +473,9 @@ static void run_large(int rounds)
                     die_contents(sizes[z].name, p, size, (unsigned char)(v + pages - 1), p[(pages - 1) * PAGE]);
                 memkind_free(g_kind, p);
             }
-            double t = now_ns() - t0;
+            double t = now_ns() - t0, c = cpu_ns() - c0;
             g_checked += count;
-            report(sizes[z].name, r, t, count);
+            report(sizes[z].name, r, t, count, c);
         }
     }
 }

@@ -52,6 +52,7 @@ deblib="$(realpath "$(gcc -print-file-name=libmemkind.so.0)")"
 [ -f "$deblib" ] || deblib="$(realpath /usr/lib/x86_64-linux-gnu/libmemkind.so.0)"
 [ -f "$ourdir/libmemkind.so.0" ] || { echo "$ourdir has no libmemkind.so.0" >&2; exit 1; }
 ourlib="$(realpath "$ourdir/libmemkind.so.0")"
+ourstamp="$(stat -c '%Y %s' "$ourlib")"
 
 tmp="$(mktemp -d /tmp/kindbench.XXXXXX)"
 trap 'rm -rf "$tmp"' EXIT
@@ -79,6 +80,7 @@ start=$SECONDS
     printf 'meta\tpairs\t%s\n' "$pairs"
     printf 'meta\trounds\t%s\n' "$rounds"
     for d in "${dirs[@]}"; do printf 'meta\tfs\t%s\t%s\n' "$d" "$(df --output=fstype "$d" | tail -1)"; done
+    printf 'meta\tload_start\t%s\n' "$(cut -d' ' -f1-3 /proc/loadavg)"
 } >>"$raw"
 
 failed=0; wrong=0
@@ -86,6 +88,11 @@ failed=0; wrong=0
 run_one() {
     local fs="$1" w="$2" who="$3" pair="$4" attempt rc lib want
     if [ "$who" = ours ]; then want="$ourlib"; else want="$deblib"; fi
+    if [ "$(stat -c '%Y %s' "$ourlib" 2>/dev/null)" != "$ourstamp" ]; then
+        echo "$ourlib changed (rebuilt?) during the run: the results would mix two builds; stopping" >&2
+        printf 'meta\tstopped\t%s changed during the run\n' "$ourlib" >>"$raw"
+        exit 1
+    fi
     for attempt in 1 2 3; do
         if [ "$who" = ours ]; then
             LD_LIBRARY_PATH="$ourdir" timeout 300 "$tmp/kindbench" "$w" "$fs" "$rounds" >"$tmp/out" 2>"$tmp/err"; rc=$?
@@ -100,7 +107,7 @@ run_one() {
         { echo "--- $fs $w $who pair $pair attempt $attempt: exit $rc, lib $lib"; cat "$tmp/err"; } >>"$log"
         if [ $rc -eq 0 ]; then
             awk -F'\t' -v OFS='\t' -v fs="$fs" -v who="$who" -v p="$pair" \
-                '$1=="result"{print "result", fs, who, p, $2, $3, $4} $1=="lib"{print "lib", fs, who, p, $2}' "$tmp/out" >>"$raw"
+                '$1=="result"{print "result", fs, who, p, $2, $3, $4, $6} $1=="lib"{print "lib", fs, who, p, $2}' "$tmp/out" >>"$raw"
             return 0
         fi
         local what="exit $rc"
@@ -131,7 +138,12 @@ for ((i = 1; i <= pairs; i++)); do
     run_one - default-pair debian "$i"
     run_one - default-pair ours "$i"
 done
+if [ "$(stat -c '%Y %s' "$ourlib" 2>/dev/null)" != "$ourstamp" ]; then
+    echo "$ourlib changed (rebuilt?) during the run: the results would mix two builds; stopping" >&2
+    exit 1
+fi
 printf 'meta\tseconds\t%s\n' "$((SECONDS - start))" >>"$raw"
+printf 'meta\tload_end\t%s\n' "$(cut -d' ' -f1-3 /proc/loadavg)" >>"$raw"
 echo "=== measured in $((SECONDS - start)) s; raw results in $raw, stderr of every process in $log" >&2
 
 dotnet "$tmp/report/NativeReport.dll" "$raw" "$out" || { echo "report failed" >&2; exit 1; }

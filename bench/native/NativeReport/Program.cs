@@ -28,6 +28,8 @@ internal sealed class Raw
     public readonly List<(string Dir, string Type)> Dirs = new();
     // (dir, who, pair, series) -> per-round ns per operation
     public readonly Dictionary<(string Dir, string Who, int Pair, string Series), List<double>> Rounds = new();
+    // The same for CPU time (CLOCK_THREAD_CPUTIME_ID; single-thread workloads only)
+    public readonly Dictionary<(string Dir, string Who, int Pair, string Series), List<double>> CpuRounds = new();
     public readonly List<(string Dir, string Workload, string Who, int Pair, int Attempt, string What, string Err)> Crashes = new();
     public readonly Dictionary<(string Dir, string Workload, string Who), HashSet<int>> Ok = new();
 
@@ -47,6 +49,11 @@ internal sealed class Raw
                     var key = (f[1], f[2], int.Parse(f[3], CultureInfo.InvariantCulture), f[4]);
                     if (!r.Rounds.TryGetValue(key, out var list)) r.Rounds[key] = list = new List<double>();
                     list.Add(double.Parse(f[6], CultureInfo.InvariantCulture));
+                    if (f.Length >= 8 && double.TryParse(f[7], NumberStyles.Float, CultureInfo.InvariantCulture, out double cpu))
+                    {
+                        if (!r.CpuRounds.TryGetValue(key, out var cl)) r.CpuRounds[key] = cl = new List<double>();
+                        cl.Add(cpu);
+                    }
                     string w = Report.WorkloadOf(f[4], f[1]);
                     var okKey = (f[1], w, f[2]);
                     if (!r.Ok.TryGetValue(okKey, out var set)) r.Ok[okKey] = set = new HashSet<int>();
@@ -62,17 +69,17 @@ internal sealed class Raw
     }
 
     /// <summary>Per-process medians of a series, by pair index.</summary>
-    public SortedDictionary<int, double> ProcessMedians(string dir, string who, string series)
+    public SortedDictionary<int, double> ProcessMedians(string dir, string who, string series, bool cpu = false)
     {
         var d = new SortedDictionary<int, double>();
-        foreach (var kv in Rounds)
+        foreach (var kv in cpu ? CpuRounds : Rounds)
             if (kv.Key.Dir == dir && kv.Key.Who == who && kv.Key.Series == series) d[kv.Key.Pair] = Stats.Median(kv.Value);
         return d;
     }
 
-    public double Median(string dir, string who, string series)
+    public double Median(string dir, string who, string series, bool cpu = false)
     {
-        var pm = ProcessMedians(dir, who, series);
+        var pm = ProcessMedians(dir, who, series, cpu);
         return pm.Count == 0 ? double.NaN : Stats.Median(pm.Values.ToList());
     }
 }
@@ -107,6 +114,7 @@ internal static class Report
 
     public static string WorkloadOf(string series, string dir) =>
         series == "glibc-pair" ? (dir == "-" ? "default-pair" : "pair")
+        : series == "glibc-mix" ? "mix"
         : series is "glibc-xthread" or "queue-xthread" ? "xthread"
         : series.StartsWith("large-", StringComparison.Ordinal) ? "large"
         : series;
@@ -155,17 +163,20 @@ internal static class Report
         var sb = new StringBuilder();
         string M(string k) => raw.Meta.TryGetValue(k, out var v) ? v : "?";
         sb.AppendLine($"Mode `{M("mode")}`, {M("date")}; {M("machine")}; commit {M("commit")}; {M("pairs")} process pairs per workload " +
-                      $"(Debian's, ours, alternately), {M("rounds")} measured rounds each after one warm-up round; measuring took {M("seconds")} s.");
+                      $"(Debian's, ours, alternately), {M("rounds")} measured rounds each after one warm-up round; measuring took {M("seconds")} s; " +
+                      $"load average (1, 5, 15 min) {M("load_start")} at the start, {M("load_end")} at the end.");
         sb.AppendLine();
         sb.AppendLine($"- Command: `{M("command")}`");
         sb.AppendLine($"- Debian's: `{M("debian")}`; ours: `{M("ours")}` (each process's `/proc/self/maps` checked)");
         sb.AppendLine($"- Directories: {string.Join(", ", raw.Dirs.Select(d => $"{d.Dir} ({d.Type})"))}");
         sb.AppendLine();
-        sb.AppendLine("Medians: per process over its rounds, then over the processes. Speedup = Debian's median / ours (> 1 = ours faster); " +
-                      "per pair = the range of Debian's process i / ours' process i.");
+        sb.AppendLine("Medians of wall time (`CLOCK_MONOTONIC`): per process over its rounds, then over the processes. Speedup = Debian's median / ours " +
+                      "(> 1 = ours faster); per pair = the range of Debian's process i / ours' process i. Speedup by CPU time: the same with each " +
+                      "round's thread CPU time (`CLOCK_THREAD_CPUTIME_ID`, user + system), which leaves out the time the thread waited for a CPU " +
+                      "(single-thread workloads only; not a target measure).");
         sb.AppendLine();
-        sb.AppendLine("| Workload | Dir | Unit | Debian's memkind | ours | Speedup | Per pair | Target | Verdict | Crashes |");
-        sb.AppendLine("|---|---|---|---:|---:|---:|---:|---:|---|---|");
+        sb.AppendLine("| Workload | Dir | Unit | Debian's memkind | ours | Speedup | Per pair | Target | Verdict | Speedup by CPU time | Crashes |");
+        sb.AppendLine("|---|---|---|---:|---:|---:|---:|---:|---|---:|---|");
         var rows = new List<(Row Row, string Dir)>();
         foreach (var (dir, _) in raw.Dirs) foreach (var row in Rows) rows.Add((row, dir));
         rows.Add((DefaultRow, "-"));
@@ -175,29 +186,35 @@ internal static class Report
             double s = d / o;
             var (lo, hi) = PerPair(raw, dir, row.Series);
             string verdict = row.Target is not double t ? "–" : double.IsNaN(s) ? "**no result**" : s >= t ? "met" : "**missed**";
+            double sc = raw.Median(dir, "debian", row.Series, cpu: true) / raw.Median(dir, "ours", row.Series, cpu: true);
             sb.AppendLine($"| {row.Label} | {DirLabel(raw, dir)} | {row.Unit} | {F(d)} | {F(o)} | {X(s)} | {X(lo)}–{X(hi)} | " +
-                          $"{(row.Target is double tt ? "≥ " + X(tt) : "–")} | {verdict} | {CrashText(raw, dir, row.Workload)} |");
+                          $"{(row.Target is double tt ? "≥ " + X(tt) : "–")} | {verdict} | {(double.IsNaN(sc) ? "–" : X(sc))} | {CrashText(raw, dir, row.Workload)} |");
         }
         sb.AppendLine();
 
         // The pair against glibc malloc+free called from C, in the same processes (alternate rounds).
-        sb.AppendLine("The 64 B pair against glibc `malloc`+`free` called from C in the same processes (alternate rounds); " +
-                      "ratio = the pair's median / glibc's median (< 1 = faster than glibc):");
+        sb.AppendLine("Against glibc `malloc`+`free` called from C in the same processes (the pair: each round alternates chunks of " +
+                      "10,000 pairs; the mix: glibc's own live set, the two take turns every round); ratio = the kind's median / glibc's " +
+                      "median (< 1 = faster than glibc):");
         sb.AppendLine();
-        sb.AppendLine("| Pair | Dir | glibc ns (ours' processes) | ours ns | ours / glibc | Per process | Target | Verdict | glibc ns (Debian's processes) | Debian's ns | Debian's / glibc |");
-        sb.AppendLine("|---|---|---:|---:|---:|---:|---:|---|---:|---:|---:|");
-        var pairRows = raw.Dirs.Select(x => (x.Dir, "pair", "pmem kind")).Append(("-", "default-pair", "MEMKIND_DEFAULT"));
-        foreach (var (dir, series, label) in pairRows)
+        sb.AppendLine("| Workload | Dir | glibc ns (ours' processes) | ours ns | ours / glibc | Per process | Target | Verdict | ours / glibc by CPU time | glibc ns (Debian's processes) | Debian's ns | Debian's / glibc |");
+        sb.AppendLine("|---|---|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|");
+        var pairRows = raw.Dirs.Select(x => (x.Dir, "pair", "glibc-pair", "64 B pair, pmem kind"))
+            .Concat(raw.Dirs.Select(x => (x.Dir, "mix", "glibc-mix", "random mix, pmem kind")))
+            .Append(("-", "default-pair", "glibc-pair", "64 B pair, MEMKIND_DEFAULT"));
+        foreach (var (dir, series, gseries, label) in pairRows)
         {
-            double go = raw.Median(dir, "ours", "glibc-pair"), o = raw.Median(dir, "ours", series);
-            double gd = raw.Median(dir, "debian", "glibc-pair"), d = raw.Median(dir, "debian", series);
+            double go = raw.Median(dir, "ours", gseries), o = raw.Median(dir, "ours", series);
+            double gd = raw.Median(dir, "debian", gseries), d = raw.Median(dir, "debian", series);
+            if (double.IsNaN(go) && double.IsNaN(gd)) continue;
             var om = raw.ProcessMedians(dir, "ours", series);
-            var gm = raw.ProcessMedians(dir, "ours", "glibc-pair");
+            var gm = raw.ProcessMedians(dir, "ours", gseries);
             var pr = om.Keys.Where(gm.ContainsKey).Select(k => om[k] / gm[k]).ToList();
             bool target = series == "pair";
             string verdict = !target ? "–" : double.IsNaN(o / go) ? "**no result**" : o / go <= 2.0 ? "met" : "**missed**";
+            double oc = raw.Median(dir, "ours", series, cpu: true) / raw.Median(dir, "ours", gseries, cpu: true);
             sb.AppendLine($"| {label} | {DirLabel(raw, dir)} | {F(go)} | {F(o)} | {X(o / go)} | " +
-                          $"{(pr.Count == 0 ? "n/a" : X(pr.Min()) + "–" + X(pr.Max()))} | {(target ? "≤ 2.0x" : "–")} | {verdict} | " +
+                          $"{(pr.Count == 0 ? "n/a" : X(pr.Min()) + "–" + X(pr.Max()))} | {(target ? "≤ 2.0x" : "–")} | {verdict} | {X(oc)} | " +
                           $"{F(gd)} | {F(d)} | {X(d / gd)} |");
         }
         sb.AppendLine();
@@ -268,6 +285,7 @@ internal static class Report
                     deb.Add(raw.Median(dir, "debian", r.Series));
                     ours.Add(raw.Median(dir, "ours", r.Series));
                     glibc.Add(r.Series == "pair" ? raw.Median(dir, "ours", "glibc-pair")
+                        : r.Series == "mix" ? raw.Median(dir, "ours", "glibc-mix")
                         : r.Series == "xthread" ? raw.Median(dir, "ours", "glibc-xthread") : double.NaN);
                 }
             groups.Add(ShortName("default-pair"));
@@ -290,10 +308,11 @@ internal static class Report
     private static void Bars(string path, string title, string yLabel, IReadOnlyList<string> groups,
         IReadOnlyList<(string Name, double[] Values)> series, double[]? targets, bool labels, Func<double, string>? tick = null)
     {
-        tick ??= v => v.ToString("G4", Inv);
+        tick ??= v => v >= 1 ? v.ToString("#,0", Inv) : v.ToString("0.###", Inv);
         var plot = new Plot();
         double width = 0.8 / Math.Max(1, series.Count);
         var bars = new List<Bar>();
+        var texts = new List<(string Text, double X, double Y)>();
         double lo = double.MaxValue, hi = double.MinValue;
         for (int s = 0; s < series.Count; s++)
         {
@@ -315,9 +334,11 @@ internal static class Report
                 });
                 if (labels)
                 {
-                    var text = plot.Add.Text(X(v), g - 0.4 + width * (s + 0.5), y + 0.02);
-                    text.LabelFontSize = 11;
-                    text.LabelAlignment = Alignment.LowerCenter;
+                    // A label that the group's target line would cross goes just above the line.
+                    double ly = y + 0.02;
+                    if (targets != null && !double.IsNaN(targets[g]) && Math.Abs(ly + 0.04 - Math.Log10(targets[g])) < 0.07)
+                        ly = Math.Log10(targets[g]) + 0.03;
+                    texts.Add((X(v), g - 0.4 + width * (s + 0.5), ly));
                 }
             }
             plot.Legend.ManualItems.Add(new LegendItem { LabelText = series[s].Name, FillColor = Colors[s % Colors.Length] });
@@ -340,6 +361,13 @@ internal static class Report
             var one = plot.Add.HorizontalLine(0);
             one.LineColor = ScottPlot.Colors.Gray;
             one.LineWidth = 1;
+        }
+        foreach (var (t, x, y) in texts)   // after the target lines, so that a label stays readable over one
+        {
+            var text = plot.Add.Text(t, x, y);
+            text.LabelFontSize = 11;
+            text.LabelAlignment = Alignment.LowerCenter;
+            text.LabelBackgroundColor = ScottPlot.Colors.White.WithAlpha(0.85);
         }
         if (lo > hi) { lo = 0; hi = 1; }
         double ylo = Math.Floor(Math.Min(lo, 0) - 0.05), yhi = Math.Ceiling(hi + 0.15);
