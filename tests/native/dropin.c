@@ -285,6 +285,9 @@ static void heap(memkind_t k, const char *label)
     errno = EXDEV;
     r = memkind_realloc(k, NULL, 0);
     line("%s realloc(NULL, 0): %s errno %s", label, r ? "block" : "NULL", err_name(errno));
+    errno = 0;
+    r = memkind_realloc(NULL, NULL, 100);
+    line("realloc(NULL kind, NULL, 100): %s errno %s", r ? "block" : "NULL", err_name(errno));
     for (size_t a = 8; a <= 4 * MiB; a *= 2) {
         void *p = (void *)0x1;
         errno = EXDEV;

@@ -38,7 +38,7 @@ TEST(CreatePmem, SizeBelowMinimumIsInvalid)
     const size_t sizes[] = {1, 4096, 2 * MiB, MEMKIND_PMEM_MIN_SIZE - 1};
     for (size_t s : sizes) {
         memkind_t kind = nullptr;
-        int fds = count_open_fds();
+        int fds = baseline_fds();
         EXPECT_EQ(MEMKIND_ERROR_INVALID, memkind_create_pmem(test_dir(), s, &kind)) << "size " << s;
         EXPECT_EQ(fds, count_open_fds()) << "a refused create leaves no descriptor open";
     }
@@ -66,7 +66,7 @@ TEST(CreatePmem, MaxSizeIsRoundedUpToTwoMiB)
 TEST(CreatePmem, NonexistentDirectoryFailsWithEnoent)
 {
     memkind_t kind = nullptr;
-    int fds = count_open_fds();
+    int fds = baseline_fds();
     errno = 0;
     EXPECT_EQ(MEMKIND_ERROR_INVALID, memkind_create_pmem("/nonexistent-memkinds-dir", 0, &kind));
     EXPECT_EQ(ENOENT, errno);
@@ -87,6 +87,16 @@ TEST(CreatePmem, FileInsteadOfDirectoryFailsWithEnotdir)
     EXPECT_EQ(MEMKIND_ERROR_INVALID, memkind_create_pmem(f.c_str(), 0, &kind));
     EXPECT_EQ(ENOTDIR, errno);
     unlink(f.c_str());
+}
+
+TEST(CreatePmem, TooLongPathIsInvalid)
+{
+    std::string longdir(PATH_MAX + 100, 'a');
+    longdir[0] = '/';
+    memkind_t kind = nullptr;
+    const int fds = baseline_fds();
+    EXPECT_EQ(MEMKIND_ERROR_INVALID, memkind_create_pmem(longdir.c_str(), 0, &kind));
+    EXPECT_EQ(fds, count_open_fds());
 }
 
 // ---- the kind's fields ------------------------------------------------------------------------------------------
@@ -209,7 +219,7 @@ TEST(PmemKindFields, DistinctKindsHaveDistinctDescriptorsAndPartitions)
 
 TEST(DestroyKind, ClosesTheFileAndFreesDescriptors)
 {
-    int fds = count_open_fds();
+    int fds = baseline_fds();
     for (int i = 0; i < 50; i++) {
         memkind_t k = nullptr;
         ASSERT_EQ(MEMKIND_SUCCESS, memkind_create_pmem(test_dir(), 16 * MiB, &k));
@@ -285,7 +295,7 @@ TEST(CheckDaxPath, NonDaxDirectoriesAreRefused)
     EXPECT_EQ(MEMKIND_ERROR_MMAP, memkind_check_dax_path(test_dir()));
     EXPECT_EQ(MEMKIND_ERROR_MMAP, memkind_check_dax_path("/dev/shm"));
     EXPECT_EQ(MEMKIND_ERROR_RUNTIME, memkind_check_dax_path("/nonexistent-memkinds-dir"));
-    int fds = count_open_fds();
+    int fds = baseline_fds();
     for (int i = 0; i < 10; i++) EXPECT_NE(0, memkind_check_dax_path("/dev/shm"));
     EXPECT_EQ(fds, count_open_fds()) << "check_dax_path leaves no descriptor open";
 }

@@ -367,7 +367,7 @@ TEST(Seed, PmemCreateAndDestroyOnACallerOwnedStruct)
     // before destroy). The ops pointer is taken from a real pmem kind.
     memkind_t ref = nullptr;
     ASSERT_EQ(MEMKIND_SUCCESS, memkind_create_pmem(test_dir(), 0, &ref));
-    const int fds = count_open_fds();
+    const int fds = baseline_fds();
     mk_layout_kind *k = static_cast<mk_layout_kind *>(calloc(1, sizeof(mk_layout_kind)));
     ASSERT_NE(nullptr, k);
     EXPECT_EQ(0, memkind_pmem_create(reinterpret_cast<memkind_t>(k), K(ref)->ops, "seedtest"));

@@ -220,6 +220,61 @@ TEST_F(Misuse, GoodCallsPrintNothing)
     EXPECT_EQ("", cap.finish());
 }
 
+TEST(MisuseOfKinds, DestroyedAndUnknownKindsAreRefusedWithOneLine)
+{
+    // memkind 1.14 dereferences the kind's ops: a destroyed kind is a use after free, a zeroed struct a NULL call.
+    memkind_t dead = nullptr;
+    ASSERT_EQ(MEMKIND_SUCCESS, memkind_create_pmem(test_dir(), 0, &dead));
+    void *stale = memkind_malloc(dead, 100);
+    ASSERT_NE(nullptr, stale);
+    ASSERT_EQ(MEMKIND_SUCCESS, memkind_destroy_kind(dead));
+    mk_layout_kind *fake = static_cast<mk_layout_kind *>(calloc(1, sizeof(mk_layout_kind)));
+    for (memkind_t k : {dead, reinterpret_cast<memkind_t>(fake)}) {
+        {
+            StderrCapture cap;
+            EXPECT_EQ(nullptr, memkind_malloc(k, 100));
+            expect_one_line(cap.finish(), "memkind_malloc", k);
+        }
+        {
+            StderrCapture cap;
+            EXPECT_EQ(nullptr, memkind_calloc(k, 1, 100));
+            expect_one_line(cap.finish(), "memkind_calloc", k);
+        }
+        {
+            StderrCapture cap;
+            void *p = (void *)0x1;
+            EXPECT_NE(0, memkind_posix_memalign(k, &p, 64, 100));
+            expect_one_line(cap.finish(), "memkind_posix_memalign", k);
+        }
+        {
+            StderrCapture cap;
+            EXPECT_NE(0, memkind_destroy_kind(k));
+            expect_one_line(cap.finish(), "memkind_destroy_kind", k);
+        }
+        {
+            StderrCapture cap;
+            EXPECT_NE(0, memkind_check_available(k));
+            expect_one_line(cap.finish(), "memkind_check_available", k);
+        }
+        {
+            StderrCapture cap;
+            size_t v = 7;
+            EXPECT_NE(0, memkind_get_stat(k, MEMKIND_STAT_TYPE_ALLOCATED, &v));
+            expect_one_line(cap.finish(), "memkind_get_stat", k);
+        }
+    }
+    StderrCapture cap;
+    EXPECT_EQ(nullptr, memkind_detect_kind(stale)) << "a block of a destroyed kind belongs to no kind";
+    EXPECT_EQ("", cap.finish());
+    free(fake);
+    // The library still works.
+    PmemKind k(test_dir(), 0);
+    ASSERT_EQ(0, k.err);
+    void *p = memkind_malloc(k, 100);
+    EXPECT_NE(nullptr, p);
+    memkind_free(k, p);
+}
+
 // ---- MEMKINDS_ABORT_ON_MISUSE=1: the same misuse aborts the process after printing the line ----------------------
 
 struct ChildResult {
@@ -410,7 +465,7 @@ TEST(CreateWithConfig, InvalidPolicyLeaksNothing)
     memkind_config_set_path(cfg, test_dir());
     memkind_config_set_size(cfg, 0);
     memkind_config_set_memory_usage_policy(cfg, MEMKIND_MEM_USAGE_POLICY_MAX_VALUE);
-    int fds = count_open_fds();
+    int fds = baseline_fds();
     for (int i = 0; i < 20; i++) {
         memkind_t kind = nullptr;
         EXPECT_EQ(MEMKIND_ERROR_INVALID, memkind_create_pmem_with_config(cfg, &kind));
@@ -491,7 +546,7 @@ TEST(ManyKinds, TenThousandPmemKindsAtOnce)
     ASSERT_GE(rl.rlim_cur, (rlim_t)n + 200) << "RLIMIT_NOFILE too low for 10,000 kinds";
     struct statvfs v0;
     ASSERT_EQ(0, statvfs("/dev/shm", &v0));
-    const int fds = count_open_fds();
+    const int fds = baseline_fds();
     std::vector<memkind_t> kinds;
     std::vector<void *> blocks;
     kinds.reserve(n);
@@ -541,7 +596,7 @@ TEST(ManyKinds, TenThousandPmemKindsAtOnce)
 TEST(ManyKinds, CreateDestroyCyclesBeyondFiveHundredTwelve)
 {
     // Kinds that come and go: 3,000 create/destroy cycles with 600 alive at the turn.
-    const int fds = count_open_fds();
+    const int fds = baseline_fds();
     std::vector<memkind_t> alive;
     for (int i = 0; i < 3000; i++) {
         memkind_t k = nullptr;

@@ -82,6 +82,9 @@ LINKDIR=$LIBDIR
 have_gtest=1
 if [ ! -f /usr/include/gtest/gtest.h ] || [ -z "$(ls /usr/lib/*/libgtest.a /usr/lib/libgtest.a 2>/dev/null)" ]; then
     case_fail native_setup googletest_present "googletest headers or libgtest.a missing (apt-get install googletest libgtest-dev)"
+    for b in api_tests ours_tests pmem_allocator_tests; do
+        case_fail native_build "$b" "not built: googletest (gtest/gtest.h, libgtest.a) is not installed"
+    done
     have_gtest=0
 else
     case_pass native_setup googletest_present
@@ -136,6 +139,11 @@ built() { # NAME: build case; 0 if the binary exists
 }
 log_of() { cat "$@" 2>/dev/null | grep -E 'error|undefined|No such' | head -40; }
 
+if [ $have_lib = 0 ] && [ $have_gtest = 1 ]; then
+    for b in api_tests ours_tests pmem_allocator_tests c_abi; do
+        case_fail native_build "$b" "not built: no library under test in $LIBDIR"
+    done
+fi
 if [ $have_lib = 1 ] && [ $have_gtest = 1 ]; then
     api_objs=""
     ok=1

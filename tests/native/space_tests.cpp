@@ -193,3 +193,18 @@ TEST_F(FullFs, KindGetsNullWhenAnotherFileTookTheSpace)
     memkind_free(kind, early);
     EXPECT_EQ(MEMKIND_SUCCESS, memkind_destroy_kind(kind));
 }
+
+TEST(ReadOnlyFs, CreateFailsWithErofs)
+{
+    char tmpl[] = "/tmp/memkinds-rofs-XXXXXX";
+    ASSERT_NE(nullptr, mkdtemp(tmpl));
+    ASSERT_EQ(0, mount("tmpfs", tmpl, "tmpfs", MS_RDONLY, "size=16m"))
+        << "mount -t tmpfs -o ro on " << tmpl << " failed: " << strerror(errno) << " (needs root)";
+    memkind_t kind = nullptr;
+    errno = 0;
+    EXPECT_EQ(MEMKIND_ERROR_INVALID, memkind_create_pmem(tmpl, 0, &kind));
+    EXPECT_EQ(EROFS, errno);
+    EXPECT_EQ(MEMKIND_ERROR_RUNTIME, memkind_check_dax_path(tmpl)) << "no temporary file can be made there";
+    EXPECT_EQ(0, umount2(tmpl, MNT_DETACH)) << strerror(errno);
+    rmdir(tmpl);
+}

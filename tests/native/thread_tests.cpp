@@ -97,7 +97,7 @@ TEST(Threads, FirstCallIsAFreeOnARawPthread)
 
 TEST(Threads, KindDestroyedAfterItsThreadsExited)
 {
-    int fds = count_open_fds();
+    int fds = baseline_fds();
     for (int round = 0; round < 5; round++) {
         memkind_t kind = nullptr;
         ASSERT_EQ(MEMKIND_SUCCESS, memkind_create_pmem(round % 2 ? "/dev/shm" : test_dir(), 0, &kind));
@@ -123,7 +123,7 @@ TEST(Threads, KindDestroyedAfterItsThreadsExited)
 
 TEST(Threads, KindsCreatedAndDestroyedConcurrently)
 {
-    int fds = count_open_fds();
+    int fds = baseline_fds();
     std::atomic<int> failures{0};
     std::vector<std::thread> ts;
     for (int t = 0; t < 4; t++)
