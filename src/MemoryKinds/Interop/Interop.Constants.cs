@@ -16,7 +16,7 @@ internal static class LinuxConstants
     public const int MAP_SHARED = 0x1, MAP_PRIVATE = 0x2, MAP_SHARED_VALIDATE = 0x3, MAP_FIXED = 0x10,
         MAP_ANONYMOUS = 0x20, MAP_NORESERVE = 0x4000, MAP_SYNC = 0x80000;
 
-    public const int MADV_DONTNEED = 4, MADV_DONTFORK = 10;
+    public const int MADV_RANDOM = 1, MADV_DONTNEED = 4, MADV_DONTFORK = 10;
     public const int FALLOC_FL_KEEP_SIZE = 1, FALLOC_FL_PUNCH_HOLE = 2;
     public const int RLIMIT_FSIZE = 1;
     public const ulong RLIM_INFINITY = ulong.MaxValue;
