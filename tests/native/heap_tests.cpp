@@ -466,3 +466,90 @@ TEST_F(Heap, DefragReallocateReturnsNullOrAMovedCopy)
     EXPECT_EQ(nullptr, memkind_defrag_reallocate(kind, nullptr));
     EXPECT_EQ(nullptr, memkind_defrag_reallocate(nullptr, nullptr));
 }
+
+// ---- a random mix, every byte checked --------------------------------------------------------------------------------
+
+static uint64_t rng_next(uint64_t &x)
+{
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    return x;
+}
+
+TEST(HeapStress, RandomMixInALimitedKindWithContentChecks)
+{
+    for (const char *dir : {test_dir(), "/dev/shm"}) {
+        PmemKind k(dir, 64 * MiB);
+        ASSERT_EQ(0, k.err);
+        struct Live {
+            unsigned char *p;
+            size_t size;
+            unsigned seed;
+        };
+        std::vector<Live> live(2000, Live{nullptr, 0, 0});
+        uint64_t x = 0x9e3779b97f4a7c15ull;
+        size_t fails = 0, corrupt = 0, wrong = 0;
+        for (int op = 0; op < 40000; op++) {
+            Live &l = live[rng_next(x) % live.size()];
+            if (l.p) {
+                if (!check_pattern(l.p, l.size, l.seed)) corrupt++;
+                if (memkind_detect_kind(l.p) != k.kind) wrong++;
+                uint64_t r = rng_next(x) % 4;
+                if (r == 0) {
+                    // realloc: grow or shrink, contents kept
+                    size_t ns = 1 + rng_next(x) % 20000;
+                    unsigned char *q = static_cast<unsigned char *>(memkind_realloc(k, l.p, ns));
+                    if (!q) {
+                        fails++;
+                        continue;
+                    }
+                    size_t keep = ns < l.size ? ns : l.size;
+                    if (!check_pattern(q, keep, l.seed)) corrupt++;
+                    l.p = q;
+                    l.size = ns;
+                    fill_pattern(q, ns, l.seed);
+                } else {
+                    memkind_free(r == 1 ? nullptr : k.kind, l.p);
+                    l.p = nullptr;
+                }
+                continue;
+            }
+            uint64_t cls = rng_next(x) % 100;
+            size_t size = cls < 70 ? 1 + rng_next(x) % 512 : cls < 95 ? 512 + rng_next(x) % 16384 : 16384 + rng_next(x) % (600 * KiB);
+            unsigned seed = (unsigned)op;
+            unsigned char *p;
+            if (cls % 7 == 0) {
+                void *v = nullptr;
+                size_t align = (size_t)8 << (rng_next(x) % 10);
+                if (memkind_posix_memalign(k, &v, align, size) != 0) v = nullptr;
+                if (v && (uintptr_t)v % align) wrong++;
+                p = static_cast<unsigned char *>(v);
+            } else if (cls % 7 == 1) {
+                p = static_cast<unsigned char *>(memkind_calloc(k, 1, size));
+                if (p)
+                    for (size_t i = 0; i < size; i++)
+                        if (p[i]) {
+                            corrupt++;
+                            break;
+                        }
+            } else {
+                p = static_cast<unsigned char *>(memkind_malloc(k, size));
+            }
+            if (!p) {
+                fails++;
+                continue;
+            }
+            fill_pattern(p, size, seed);
+            l = Live{p, size, seed};
+        }
+        EXPECT_EQ(0u, corrupt) << dir << ": blocks whose contents changed";
+        EXPECT_EQ(0u, wrong) << dir << ": blocks detected in another kind, or misaligned";
+        EXPECT_LT(fails, 200u) << dir << ": allocations refused in a kind that is never more than ~40% full";
+        for (auto &l : live)
+            if (l.p) {
+                EXPECT_TRUE(check_pattern(l.p, l.size, l.seed));
+                memkind_free(k, l.p);
+            }
+    }
+}

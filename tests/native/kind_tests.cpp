@@ -421,6 +421,76 @@ TEST(CreateFixed, AllocatesInsideTheAreaAndLeavesItMapped)
     EXPECT_EQ(0, munmap(area, size));
 }
 
+TEST(CreateFixed, UnalignedAreaIsRespectedToTheByte)
+{
+    // A 32 MiB area that starts 1 MiB + 4 KiB into a larger mapping: nothing outside it is ever written, calloc
+    // zeroes recycled memory, realloc keeps contents.
+    const size_t total = 40 * MiB, off = 1 * MiB + 4096, size = 32 * MiB;
+    unsigned char *map =
+        static_cast<unsigned char *>(mmap(nullptr, total, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0));
+    ASSERT_NE(MAP_FAILED, (void *)map);
+    memset(map, 0xee, total);
+    unsigned char *area = map + off;
+    memkind_t kind = nullptr;
+    ASSERT_EQ(MEMKIND_SUCCESS, memkind_create_fixed(area, size, &kind));
+    std::vector<unsigned char *> blocks;
+    const size_t sizes[] = {1, 24, 100, 1000, 4096, 5000, 100000, 1 * MiB};
+    for (int round = 0; round < 40; round++) {
+        size_t s = sizes[round % 8];
+        unsigned char *p = static_cast<unsigned char *>(memkind_malloc(kind, s));
+        if (!p) break;
+        EXPECT_TRUE(p >= area && p + s <= area + size);
+        memset(p, 0xab, memkind_malloc_usable_size(kind, p));
+        blocks.push_back(p);
+    }
+    EXPECT_GT(blocks.size(), 20u);
+    for (size_t i = 0; i < blocks.size(); i += 2) memkind_free(kind, blocks[i]);
+    // calloc on recycled (dirty) memory is zeroed
+    for (int i = 0; i < 10; i++) {
+        unsigned char *c = static_cast<unsigned char *>(memkind_calloc(kind, 1, 5000));
+        ASSERT_NE(nullptr, c);
+        size_t bad = 0;
+        for (size_t j = 0; j < 5000; j++) bad += c[j] != 0;
+        EXPECT_EQ(0u, bad) << "calloc on a fixed kind";
+        EXPECT_TRUE(c >= area && c + 5000 <= area + size);
+    }
+    unsigned char *r = static_cast<unsigned char *>(memkind_malloc(kind, 100));
+    ASSERT_NE(nullptr, r);
+    fill_pattern(r, 100, 3);
+    r = static_cast<unsigned char *>(memkind_realloc(kind, r, 300000));
+    ASSERT_NE(nullptr, r);
+    EXPECT_TRUE(check_pattern(r, 100, 3));
+    EXPECT_TRUE(r >= area && r + 300000 <= area + size);
+    EXPECT_EQ(MEMKIND_SUCCESS, memkind_destroy_kind(kind));
+    size_t outside = 0;
+    for (size_t i = 0; i < off; i++) outside += map[i] != 0xee;
+    for (size_t i = off + size; i < total; i++) outside += map[i] != 0xee;
+    EXPECT_EQ(0u, outside) << "bytes written outside the fixed area";
+    munmap(map, total);
+}
+
+TEST(CreateFixed, TwoFixedKindsAndFreeWithNullKind)
+{
+    const size_t size = 16 * MiB;
+    void *a1 = mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    void *a2 = mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    ASSERT_TRUE(a1 != MAP_FAILED && a2 != MAP_FAILED);
+    memkind_t k1 = nullptr, k2 = nullptr;
+    ASSERT_EQ(MEMKIND_SUCCESS, memkind_create_fixed(a1, size, &k1));
+    ASSERT_EQ(MEMKIND_SUCCESS, memkind_create_fixed(a2, size, &k2));
+    EXPECT_NE(k1, k2);
+    for (int i = 0; i < 100; i++) {
+        void *p = memkind_malloc(i % 2 ? k1 : k2, 1000 + i);
+        ASSERT_NE(nullptr, p);
+        EXPECT_EQ(i % 2 ? k1 : k2, memkind_detect_kind(p));
+        memkind_free(nullptr, p);
+    }
+    EXPECT_EQ(MEMKIND_SUCCESS, memkind_destroy_kind(k1));
+    EXPECT_EQ(MEMKIND_SUCCESS, memkind_destroy_kind(k2));
+    munmap(a1, size);
+    munmap(a2, size);
+}
+
 // ---- memkind_get_kind_by_partition ----------------------------------------------------------------------------------
 
 TEST(GetKindByPartition, StaticPartitionsAndOutOfRange)

@@ -266,6 +266,9 @@ TEST(MisuseOfKinds, DestroyedAndUnknownKindsAreRefusedWithOneLine)
     StderrCapture cap;
     EXPECT_EQ(nullptr, memkind_detect_kind(stale)) << "a block of a destroyed kind belongs to no kind";
     EXPECT_EQ("", cap.finish());
+    StderrCapture cap2;
+    memkind_free(nullptr, stale);
+    expect_one_line(cap2.finish(), "memkind_free", stale);
     free(fake);
     // The library still works.
     PmemKind k(test_dir(), 0);
