@@ -66,6 +66,29 @@ struct mk_layout_config {
 };
 static_assert(sizeof(mk_layout_config) == 24, "struct memkind_config is 24 bytes");
 
+// struct memkind_ops (memkind/internal/memkind_private.h), 21 function pointers.
+struct mk_layout_ops {
+    int (*create)(memkind_t, void *, const char *);
+    int (*destroy)(memkind_t);
+    void *(*malloc)(memkind_t, size_t);
+    void *(*calloc)(memkind_t, size_t, size_t);
+    int (*posix_memalign)(memkind_t, void **, size_t, size_t);
+    void *(*realloc)(memkind_t, void *, size_t);
+    void (*free)(memkind_t, void *);
+    void *(*mmap)(memkind_t, void *, size_t);
+    void *mbind, *madvise;
+    int (*get_mmap_flags)(memkind_t, int *);
+    void *get_mbind_mode, *get_mbind_nodemask, *get_arena;
+    int (*check_available)(memkind_t);
+    void *init_once;
+    int (*finalize)(memkind_t);
+    size_t (*malloc_usable_size)(memkind_t, void *);
+    int (*update_memory_usage_policy)(memkind_t, int);
+    int (*get_stat)(memkind_t, int, size_t *);
+    void *(*defrag_reallocate)(memkind_t, void *);
+};
+static_assert(sizeof(mk_layout_ops) == 168, "struct memkind_ops is 168 bytes");
+
 static inline mk_layout_kind *K(memkind_t k) { return reinterpret_cast<mk_layout_kind *>(k); }
 static inline mk_layout_pmem *P(memkind_t k) { return static_cast<mk_layout_pmem *>(K(k)->priv); }
 static inline mk_layout_config *C(struct memkind_config *c) { return reinterpret_cast<mk_layout_config *>(c); }

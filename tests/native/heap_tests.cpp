@@ -553,3 +553,56 @@ TEST(HeapStress, RandomMixInALimitedKindWithContentChecks)
             }
     }
 }
+
+// ---- sizes around chunk and region boundaries, large alignments ------------------------------------------------------
+
+TEST_F(Heap, LargeSizesAroundBoundaries)
+{
+    const size_t sizes[] = {2 * MiB - 1, 2 * MiB,     2 * MiB + 1,  4 * MiB - 1, 4 * MiB, 4 * MiB + 1,
+                            8 * MiB - 1, 8 * MiB + 1, 16 * MiB + 7, 64 * MiB,    200 * MiB};
+    for (size_t s : sizes) {
+        unsigned char *p = static_cast<unsigned char *>(memkind_malloc(kind, s));
+        ASSERT_NE(nullptr, p) << s;
+        EXPECT_GE(memkind_malloc_usable_size(kind, p), s);
+        EXPECT_EQ(kind, memkind_detect_kind(p)); // (interior pointers of large blocks: ours_tests)
+        p[s - 1] = 0x5a;
+        for (size_t off = 0; off < s - 1; off += 1 * MiB) p[off] = (unsigned char)(off >> 20);
+        for (size_t off = 0; off < s - 1; off += 1 * MiB) ASSERT_EQ((unsigned char)(off >> 20), p[off]);
+        EXPECT_EQ(0x5a, p[s - 1]);
+        memkind_free(kind, p);
+    }
+}
+
+TEST_F(Heap, ReallocAcrossLargeSizesKeepsTheEdges)
+{
+    size_t size = 1000;
+    unsigned char *p = static_cast<unsigned char *>(memkind_malloc(kind, size));
+    ASSERT_NE(nullptr, p);
+    fill_pattern(p, size, 77);
+    const size_t steps[] = {3 * MiB, 3 * MiB + 1, 9 * MiB, 2 * MiB - 1, 40 * MiB, 4 * MiB, 1000, 999};
+    for (size_t next : steps) {
+        unsigned char *q = static_cast<unsigned char *>(memkind_realloc(kind, p, next));
+        ASSERT_NE(nullptr, q) << next;
+        EXPECT_TRUE(check_pattern(q, size < next ? size : next, 77)) << size << " -> " << next;
+        fill_pattern(q, next, 77);
+        p = q;
+        size = next;
+    }
+    // Same size: same contents (the block may or may not move).
+    unsigned char *q = static_cast<unsigned char *>(memkind_realloc(kind, p, size));
+    ASSERT_NE(nullptr, q);
+    EXPECT_TRUE(check_pattern(q, size, 77));
+    memkind_free(kind, q);
+}
+
+TEST_F(Heap, PosixMemalignLargeAlignments)
+{
+    for (size_t align = 4 * MiB; align <= 64 * MiB; align *= 2) {
+        void *p = nullptr;
+        ASSERT_EQ(0, memkind_posix_memalign(kind, &p, align, 4096)) << align;
+        EXPECT_EQ(0u, (uintptr_t)p % align) << align;
+        EXPECT_EQ(kind, memkind_detect_kind(p));
+        memset(p, 1, 4096);
+        memkind_free(nullptr, p);
+    }
+}

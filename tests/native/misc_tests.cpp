@@ -324,6 +324,67 @@ TEST(Exports, EveryDataSymbolIsExportedAndMatchesTheLinkedValue)
     dlclose(lib);
 }
 
+TEST(Exports, OpsTablesAreTheKindsOps)
+{
+    // MEMKIND_DEFAULT_OPS, MEMKIND_PMEM_OPS and MEMKIND_FIXED_OPS (struct memkind_ops, 168 bytes) are exported data,
+    // and a kind's ops field points at its table.
+    void *lib = dlopen("libmemkind.so.0", RTLD_NOW | RTLD_NOLOAD);
+    ASSERT_NE(nullptr, lib);
+    void *def_ops = dlsym(lib, "MEMKIND_DEFAULT_OPS"), *pmem_ops = dlsym(lib, "MEMKIND_PMEM_OPS"),
+         *fixed_ops = dlsym(lib, "MEMKIND_FIXED_OPS");
+    ASSERT_NE(nullptr, def_ops);
+    ASSERT_NE(nullptr, pmem_ops);
+    ASSERT_NE(nullptr, fixed_ops);
+    EXPECT_EQ(def_ops, K(MEMKIND_DEFAULT)->ops);
+    PmemKind k(test_dir(), 0);
+    ASSERT_EQ(0, k.err);
+    EXPECT_EQ(pmem_ops, K(k)->ops);
+    const size_t size = 16 * MiB;
+    void *area = mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    memkind_t fixed = nullptr;
+    ASSERT_EQ(MEMKIND_SUCCESS, memkind_create_fixed(area, size, &fixed));
+    EXPECT_EQ(fixed_ops, K(fixed)->ops);
+    EXPECT_EQ(MEMKIND_SUCCESS, memkind_destroy_kind(fixed));
+    munmap(area, size);
+    dlclose(lib);
+}
+
+TEST(Exports, CallsThroughThePmemOpsTable)
+{
+    // Programs built on memkind's internal header call kind->ops->malloc(kind, ...) and friends directly.
+    PmemKind k(test_dir(), 0);
+    ASSERT_EQ(0, k.err);
+    mk_layout_ops *ops = static_cast<mk_layout_ops *>(K(k)->ops);
+    ASSERT_NE(nullptr, ops);
+    ASSERT_TRUE(ops->malloc && ops->calloc && ops->realloc && ops->free && ops->posix_memalign &&
+                ops->malloc_usable_size && ops->get_mmap_flags && ops->get_stat);
+    unsigned char *p = static_cast<unsigned char *>(ops->malloc(k, 1000));
+    ASSERT_NE(nullptr, p);
+    EXPECT_EQ(k.kind, memkind_detect_kind(p));
+    EXPECT_GE(ops->malloc_usable_size(k, p), 1000u);
+    fill_pattern(p, 1000, 5);
+    p = static_cast<unsigned char *>(ops->realloc(k, p, 50000));
+    ASSERT_NE(nullptr, p);
+    EXPECT_TRUE(check_pattern(p, 1000, 5));
+    unsigned char *c = static_cast<unsigned char *>(ops->calloc(k, 10, 100));
+    ASSERT_NE(nullptr, c);
+    for (int i = 0; i < 1000; i++) ASSERT_EQ(0, c[i]);
+    void *a = nullptr;
+    EXPECT_EQ(0, ops->posix_memalign(k, &a, 4096, 100));
+    EXPECT_EQ(0u, (uintptr_t)a % 4096);
+    int flags = -1;
+    EXPECT_EQ(0, ops->get_mmap_flags(k, &flags));
+    EXPECT_EQ(MAP_SHARED, flags);
+    // (memkind's pmem table has no check_available: memkind_check_available treats that as available)
+    size_t v = 0;
+    memkind_update_cached_stats();
+    EXPECT_EQ(0, ops->get_stat(k, MEMKIND_STAT_TYPE_ALLOCATED, &v));
+    EXPECT_GE(v, 50000u + 1000u);
+    ops->free(k, p);
+    ops->free(k, c);
+    memkind_free(k, a);
+}
+
 // ---- seed functions ------------------------------------------------------------------------------------------------
 
 TEST(Seed, GetMmapFlagsIsMapShared)

@@ -416,6 +416,22 @@ TEST(DetectForeign, PointersOfNoKindAreNull)
     munmap(m, 1 << 20);
 }
 
+TEST(DetectInterior, InsideLargeBlocks)
+{
+    // Debian's memkind_detect_kind on an address inside a large block (past its first page) aborts with
+    // "get_kind_by_arena: Assertion `arena_ind < MALLOCX_ARENA_MAX' failed": jemalloc's radix tree maps only the
+    // edges of large extents.
+    PmemKind k(test_dir(), 0);
+    ASSERT_EQ(0, k.err);
+    for (size_t s : {(size_t)100000, 2 * MiB - 1, 2 * MiB + 1, 5 * MiB, 40 * MiB}) {
+        char *p = static_cast<char *>(memkind_malloc(k, s));
+        ASSERT_NE(nullptr, p);
+        EXPECT_EQ(k.kind, memkind_detect_kind(p + s / 2)) << s;
+        EXPECT_EQ(k.kind, memkind_detect_kind(p + s - 1)) << s;
+        memkind_free(k, p);
+    }
+}
+
 TEST(DetectForeign, BlockOfADestroyedKindIsNull)
 {
     memkind_t k = nullptr;
@@ -457,6 +473,22 @@ TEST(PmemFd, IsCloseOnExec)
         int flags = fcntl(P(k)->fd, F_GETFD);
         ASSERT_NE(-1, flags);
         EXPECT_TRUE(flags & FD_CLOEXEC) << dir;
+    }
+}
+
+TEST(PmemFd, DirIsANulTerminatedCopy)
+{
+    // Debian allocates strlen(dir) + 1 bytes for priv->dir from its default heap but copies only strlen(dir): the
+    // last byte is whatever was there. Dirty that heap first so that it shows.
+    for (int i = 0; i < 2000; i++) {
+        void *p = memkind_malloc(MEMKIND_DEFAULT, 1 + i % 32);
+        memset(p, 0x03, 1 + i % 32);
+        memkind_free(MEMKIND_DEFAULT, p);
+    }
+    for (const char *dir : {test_dir(), "/dev/shm", "/dev/shm/", "/dev/shm/."}) {
+        PmemKind k(dir, 0);
+        ASSERT_EQ(0, k.err);
+        EXPECT_STREQ(dir, P(k)->dir);
     }
 }
 
