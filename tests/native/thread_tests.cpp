@@ -205,3 +205,39 @@ TEST(Threads, KindsCreatedAndDestroyedConcurrently)
     EXPECT_EQ(0, failures.load());
     EXPECT_EQ(fds, count_open_fds());
 }
+
+TEST(Threads, ThirtyTwoThreadsAtOnce)
+{
+    PmemKind k("/dev/shm", 0);
+    ASSERT_EQ(0, k.err);
+    std::atomic<int> bad{0};
+    std::atomic<bool> go{false};
+    std::vector<std::thread> ts;
+    for (int t = 0; t < 32; t++)
+        ts.emplace_back([&, t] {
+            while (!go.load()) std::this_thread::yield();
+            std::vector<void *> mine;
+            for (int i = 0; i < 1000; i++) {
+                size_t s = size_for((unsigned)(t * 1000 + i)) % 5000 + 1;
+                unsigned char *p = static_cast<unsigned char *>(memkind_malloc(i % 3 ? k.kind : MEMKIND_DEFAULT, s));
+                if (!p) {
+                    bad++;
+                    continue;
+                }
+                fill_pattern(p, s, (unsigned)(t * 1000 + i));
+                mine.push_back(p);
+            }
+            for (size_t i = 0; i < mine.size(); i++) {
+                size_t s = size_for((unsigned)(t * 1000 + i)) % 5000 + 1;
+                if (!check_pattern(mine[i], s, (unsigned)(t * 1000 + i))) bad++;
+                memkind_free(nullptr, mine[i]);
+            }
+        });
+    go = true;
+    for (auto &t : ts) t.join();
+    EXPECT_EQ(0, bad.load());
+    size_t v = 1;
+    memkind_update_cached_stats();
+    EXPECT_EQ(0, memkind_get_stat(k, MEMKIND_STAT_TYPE_ALLOCATED, &v));
+    EXPECT_EQ(0u, v);
+}
