@@ -3,26 +3,11 @@ namespace MemoryKinds.Native.Abi;
 /// <summary>memkind 1.14's status codes, constants and errno values, as <c>memkind.h</c> and Linux define them.</summary>
 internal static class ErrorCodes
 {
-    public const int Success = 0;
-    public const int Unavailable = -1;
-    public const int Mbind = -2;
-    public const int Mmap = -3;
-    public const int Malloc = -6;
-    public const int Environ = -12;
-    public const int Invalid = -13;
-    public const int TooMany = -15;
-    public const int BadOps = -17;
-    public const int Hugetlb = -18;
-    public const int MemtypeNotAvailable = -20;
-    public const int OperationFailed = -21;
-    public const int ArenasCreate = -22;
-    public const int Runtime = -255;
+    public const int Success = 0, Unavailable = -1, Mbind = -2, Mmap = -3, Malloc = -6, Environ = -12, Invalid = -13;
+    public const int TooMany = -15, BadOps = -17, Hugetlb = -18, MemtypeNotAvailable = -20, OperationFailed = -21;
+    public const int ArenasCreate = -22, Runtime = -255;
 
-    public const int ENOMEM = 12;
-    public const int EINVAL = 22;
-
-    /// <summary>MEMKIND_ERROR_MESSAGE_SIZE.</summary>
-    public const int MessageSize = 128;
+    public const int ENOMEM = 12, EINVAL = 22;
 
     /// <summary>The text <c>memkind_error_message</c> gives for a code; memkind's tests check the "&lt;memkind&gt;" prefix.</summary>
     public static string Message(int code) => code switch

@@ -20,10 +20,15 @@ internal static unsafe class Failure
         Misuse.Report(call, what + "; nothing was done");
     }
 
-    /// <summary>Reports an exception of a call that is not about one block (creating a kind, printing stats).</summary>
+    /// <summary>
+    /// Reports an exception of a call that is not about one block: a kind destroyed by another thread during the call
+    /// (errno EINVAL), or a failure inside the library (errno ENOMEM, what an allocation call reports).
+    /// </summary>
     public static void OfCall(string call, Exception error)
     {
-        Misuse.Report(call, $"{error.GetType().Name}: {error.Message}");
+        bool destroyed = error is ObjectDisposedException;
+        Libc.SetErrno(destroyed ? ErrorCodes.EINVAL : ErrorCodes.ENOMEM);
+        Misuse.Report(call, destroyed ? "the kind was destroyed during the call; nothing was done" : $"{error.GetType().Name}: {error.Message}");
     }
 
     private static string NameOf(MemoryKind? kind) => kind is null ? "no kind" : KindTable.Of(kind)?.Name ?? kind.Name;

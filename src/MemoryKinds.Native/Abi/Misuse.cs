@@ -12,7 +12,7 @@ internal static unsafe class Misuse
     {
         try
         {
-            Libc.WriteStandardError($"memkind: {call}: {what}\n");
+            Libc.WriteStandardError($"memkind: {call}: {what.ReplaceLineEndings(" ")}\n");
         }
         catch (OutOfMemoryException)
         {

@@ -13,8 +13,6 @@ internal sealed unsafe class PmemFileSource(FileMemorySource file, PmemPriv* pri
 {
     private readonly Lock _lock = new();
 
-    public FileMemorySource File => file;
-
     public override long Limit => file.Limit;
     public override long Capacity => file.Capacity;
     public override string Description => file.Description;

@@ -17,10 +17,7 @@ internal static unsafe class HeapExports
         try
         {
             MemoryKind? k = KindTable.Resolve(kind, "memkind_malloc");
-            if (k is null || size == 0) return null;
-            void* p = k.TryAlloc(size);
-            if (p == null) Libc.SetErrno(ErrorCodes.ENOMEM);
-            return p;
+            return k is null || size == 0 ? null : OrNoMemory(k.TryAlloc(size));
         }
         catch (Exception e)
         {
@@ -35,11 +32,8 @@ internal static unsafe class HeapExports
         try
         {
             MemoryKind? k = KindTable.Resolve(kind, "memkind_calloc");
-            if (k is null || num == 0 || size == 0) return null;
             // TryAllocZeroed returns null when num * size overflows, as well as when the kind is full.
-            void* p = k.TryAllocZeroed(num, size);
-            if (p == null) Libc.SetErrno(ErrorCodes.ENOMEM);
-            return p;
+            return k is null || num == 0 || size == 0 ? null : OrNoMemory(k.TryAllocZeroed(num, size));
         }
         catch (Exception e)
         {
@@ -92,21 +86,13 @@ internal static unsafe class HeapExports
             }
             MemoryKind? k = kind == null ? OwnerOrReport("memkind_realloc", ptr) : KindTable.Resolve(kind, "memkind_realloc", ptr);
             if (k is null) return null;
-            if (ptr == null)
-            {
-                if (size == 0) return null;
-                void* fresh = k.TryAlloc(size);
-                if (fresh == null) Libc.SetErrno(ErrorCodes.ENOMEM);
-                return fresh;
-            }
+            if (ptr == null) return size == 0 ? null : OrNoMemory(k.TryAlloc(size));
             if (size == 0)
             {
                 k.Free(ptr);
                 return null;
             }
-            void* p = k.TryRealloc(ptr, size);
-            if (p == null) Libc.SetErrno(ErrorCodes.ENOMEM);
-            return p;
+            return OrNoMemory(k.TryRealloc(ptr, size));
         }
         catch (Exception e)
         {
@@ -160,6 +146,13 @@ internal static unsafe class HeapExports
             Failure.OfBlock("memkind_defrag_reallocate", kind, ptr, e);
             return null;
         }
+    }
+
+    /// <summary><paramref name="p"/>, with errno ENOMEM when it is null (the kind had no room).</summary>
+    private static void* OrNoMemory(void* p)
+    {
+        if (p == null) Libc.SetErrno(ErrorCodes.ENOMEM);
+        return p;
     }
 
     /// <summary>The kind that owns <paramref name="ptr"/>; null, with a misuse line and EINVAL, when none does.</summary>
