@@ -168,13 +168,29 @@ TEST_F(Misuse, ReallocOfBadPointers)
 {
     char local[16];
     void *bad[] = {local, glibc, foreign, owned + 16};
-    for (void *b : bad) {
-        StderrCapture cap;
-        void *r = memkind_realloc(kind, b, 2000);
-        std::string err = cap.finish();
-        EXPECT_EQ(nullptr, r) << fmt_ptr(b);
-        expect_one_line(err, "memkind_realloc", b);
-    }
+    for (memkind_t k : {kind, (memkind_t) nullptr})
+        for (void *b : bad) {
+            if (!k && b == foreign) continue; // with the NULL kind, foreign is simply the other kind's block
+            StderrCapture cap;
+            void *r = memkind_realloc(k, b, 2000);
+            std::string err = cap.finish();
+            EXPECT_EQ(nullptr, r) << fmt_ptr(b) << (k ? "" : " (NULL kind)");
+            expect_one_line(err, "memkind_realloc", b);
+        }
+    expect_unchanged();
+}
+
+TEST_F(Misuse, FreeOfADefaultKindBlockThroughAPmemKind)
+{
+    void *d = memkind_malloc(MEMKIND_DEFAULT, 100);
+    ASSERT_NE(nullptr, d);
+    memset(d, 0x21, 100);
+    StderrCapture cap;
+    memkind_free(kind, d);
+    expect_one_line(cap.finish(), "memkind_free", d);
+    EXPECT_EQ(MEMKIND_DEFAULT, memkind_detect_kind(d)) << "still a live block of MEMKIND_DEFAULT";
+    EXPECT_EQ(0x21, static_cast<unsigned char *>(d)[99]);
+    memkind_free(MEMKIND_DEFAULT, d);
     expect_unchanged();
 }
 
@@ -182,13 +198,15 @@ TEST_F(Misuse, UsableSizeOfBadPointers)
 {
     char local[16];
     void *bad[] = {local, glibc, foreign, owned + 16};
-    for (void *b : bad) {
-        StderrCapture cap;
-        size_t u = memkind_malloc_usable_size(kind, b);
-        std::string err = cap.finish();
-        EXPECT_EQ(0u, u) << fmt_ptr(b);
-        expect_one_line(err, "memkind_malloc_usable_size", b);
-    }
+    for (memkind_t k : {kind, (memkind_t) nullptr})
+        for (void *b : bad) {
+            if (!k && b == foreign) continue;
+            StderrCapture cap;
+            size_t u = memkind_malloc_usable_size(k, b);
+            std::string err = cap.finish();
+            EXPECT_EQ(0u, u) << fmt_ptr(b) << (k ? "" : " (NULL kind)");
+            expect_one_line(err, "memkind_malloc_usable_size", b);
+        }
     expect_unchanged();
 }
 
@@ -196,13 +214,15 @@ TEST_F(Misuse, DefragOfBadPointers)
 {
     char local[16];
     void *bad[] = {local, glibc, foreign, owned + 16};
-    for (void *b : bad) {
-        StderrCapture cap;
-        void *r = memkind_defrag_reallocate(kind, b);
-        std::string err = cap.finish();
-        EXPECT_EQ(nullptr, r) << fmt_ptr(b);
-        expect_one_line(err, "memkind_defrag_reallocate", b);
-    }
+    for (memkind_t k : {kind, (memkind_t) nullptr})
+        for (void *b : bad) {
+            if (!k && b == foreign) continue;
+            StderrCapture cap;
+            void *r = memkind_defrag_reallocate(k, b);
+            std::string err = cap.finish();
+            EXPECT_EQ(nullptr, r) << fmt_ptr(b) << (k ? "" : " (NULL kind)");
+            expect_one_line(err, "memkind_defrag_reallocate", b);
+        }
     expect_unchanged();
 }
 
