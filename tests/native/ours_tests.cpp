@@ -766,6 +766,64 @@ TEST(DebianCrashes, BigFreeThenFirstAllocationInAnotherKind)
     EXPECT_EQ(MEMKIND_SUCCESS, memkind_destroy_kind(a));
 }
 
+TEST(Fork, ChildCallsAreRefusedWithOneLineAndTheParentGoesOn)
+{
+    // The library's runtime cannot run managed code in a fork()ed child, and pmem heaps are not mapped there
+    // (MADV_DONTFORK): every call in the child fails cleanly after one line on stderr, a child that only execs is
+    // fine, and the parent is unaffected. Debian's memkind lets the child allocate (in a copy of the parent's heap).
+    memkind_t k = nullptr;
+    ASSERT_EQ(MEMKIND_SUCCESS, memkind_create_pmem("/dev/shm", 0, &k));
+    char *p = (char *)memkind_malloc(k, 100);
+    ASSERT_NE(nullptr, p);
+    strcpy(p, "parent");
+    char errname[] = "/tmp/mkn-fork-XXXXXX";
+    int errfd = mkstemp(errname);
+    ASSERT_GE(errfd, 0);
+    unlink(errname);
+    fflush(stderr);
+    pid_t child = fork();
+    if (child == 0) {
+        dup2(errfd, 2);
+        errno = 0;
+        void *q = memkind_malloc(k, 10);
+        int malloc_errno = errno;
+        memkind_free(k, p);
+        memkind_free(nullptr, p);
+        memkind_t other = nullptr;
+        int created = memkind_create_pmem("/dev/shm", 0, &other);
+        // Exit codes: 0 all refused as documented; 1..4 say which call was not.
+        _exit(q != nullptr ? 1 : malloc_errno != ENOMEM ? 2 : created == MEMKIND_SUCCESS ? 3 : 0);
+    }
+    ASSERT_GT(child, 0);
+    int status = 0;
+    ASSERT_EQ(child, waitpid(child, &status, 0));
+    ASSERT_TRUE(WIFEXITED(status)) << "the child died of signal " << (WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+    EXPECT_EQ(0, WEXITSTATUS(status)) << "1: malloc gave a block, 2: errno not ENOMEM, 3: a kind was created";
+    off_t len = lseek(errfd, 0, SEEK_END);
+    std::string err((size_t)(len > 0 ? len : 0), '\0');
+    if (len > 0) (void)!pread(errfd, &err[0], (size_t)len, 0);
+    close(errfd);
+    EXPECT_EQ(4, count_lines(err)) << "one line per refused call: [" << err << "]";
+    EXPECT_NE(std::string::npos, err.find("memkind_malloc: called in a fork()ed child")) << err;
+    EXPECT_NE(std::string::npos, err.find("memkind_create_pmem: called in a fork()ed child")) << err;
+
+    pid_t exec_child = fork();
+    if (exec_child == 0) {
+        execl("/bin/true", "true", (char *)nullptr);
+        _exit(9);
+    }
+    ASSERT_EQ(exec_child, waitpid(exec_child, &status, 0));
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "a child that only execs";
+
+    EXPECT_STREQ("parent", p) << "the child's free changed the parent's block";
+    EXPECT_EQ(k, memkind_detect_kind(p));
+    void *r = memkind_malloc(k, 10);
+    EXPECT_NE(nullptr, r);
+    memkind_free(k, r);
+    memkind_free(k, p);
+    EXPECT_EQ(MEMKIND_SUCCESS, memkind_destroy_kind(k));
+}
+
 int main(int argc, char **argv)
 {
     char buf[PATH_MAX];

@@ -27,6 +27,7 @@ internal static unsafe class StatsExports
         }
         try
         {
+            if (ForkGuard.Refuses("memkind_get_stat")) return ErrorCodes.OperationFailed;
             long sum = 0;
             if (kind == null)
             {
@@ -71,6 +72,7 @@ internal static unsafe class StatsExports
         if ((options & ~PrintOptionsMask) != 0) return ErrorCodes.Invalid;
         try
         {
+            if (ForkGuard.Refuses("memkind_stats_print")) return ErrorCodes.OperationFailed;
             string text = StatsReport.Build(KindTable.Snapshot(), options);
             if (writeCallback == null)
             {
