@@ -7,7 +7,7 @@ internal static class ErrorCodes
     public const int TooMany = -15, BadOps = -17, Hugetlb = -18, MemtypeNotAvailable = -20, OperationFailed = -21;
     public const int ArenasCreate = -22, Runtime = -255;
 
-    public const int ENOMEM = 12, EINVAL = 22;
+    public const int ENOMEM = 12, EINVAL = 22, EOPNOTSUPP = 95;
 
     /// <summary>The text <c>memkind_error_message</c> gives for a code; memkind's tests check the "&lt;memkind&gt;" prefix.</summary>
     public static string Message(int code) => code switch

@@ -168,7 +168,9 @@ internal static unsafe class KindExports
         {
             string? path = Libc.Text(pmemDir);
             if (string.IsNullOrEmpty(path)) return ErrorCodes.Runtime;
-            return PmemKind.IsDax(path) ? ErrorCodes.Success : ErrorCodes.Mmap;
+            if (PmemKind.IsDax(path)) return ErrorCodes.Success;
+            Libc.SetErrno(ErrorCodes.EOPNOTSUPP); // what mmap(MAP_SYNC) gives off DAX, as memkind reports it
+            return ErrorCodes.Mmap;
         }
         catch (Exception e)
         {
