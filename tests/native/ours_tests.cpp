@@ -300,6 +300,54 @@ TEST(MisuseOfKinds, KindDestroyedWhileAnotherThreadUsesIt)
     memkind_free(k, p);
 }
 
+extern "C" int memkind_pmem_destroy(memkind_t kind); // exported by Debian's library and ours; in no public header
+
+TEST(MisuseOfKinds, GarbageKindPointersAreRefusedWithoutBeingRead)
+{
+    // A memkind_t that is no kind at all: a small integer, an unmapped page, a pointer into the middle of a real
+    // kind's struct. The library maps a memkind_t to its kind by address alone, so none of these is dereferenced
+    // (memkind 1.14 reads kind->ops and crashes on the first two).
+    void *page = mmap(nullptr, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    ASSERT_NE(MAP_FAILED, page);
+    ASSERT_EQ(0, munmap(page, 4096));
+    memkind_t live = nullptr;
+    ASSERT_EQ(MEMKIND_SUCCESS, memkind_create_pmem("/dev/shm", 0, &live));
+    const memkind_t garbage[] = {reinterpret_cast<memkind_t>(0x1234), static_cast<memkind_t>(page),
+                                 reinterpret_cast<memkind_t>(reinterpret_cast<char *>(MEMKIND_DEFAULT) + 8),
+                                 reinterpret_cast<memkind_t>(reinterpret_cast<char *>(live) + 8)};
+    int x = 0;
+    for (memkind_t k : garbage) {
+        {
+            StderrCapture cap;
+            errno = 0;
+            EXPECT_EQ(nullptr, memkind_malloc(k, 100));
+            EXPECT_EQ(EINVAL, errno);
+            expect_one_line(cap.finish(), "memkind_malloc", k);
+        }
+        {
+            StderrCapture cap;
+            memkind_free(k, &x);
+            expect_one_line(cap.finish(), "memkind_free", k);
+        }
+        {
+            StderrCapture cap;
+            EXPECT_NE(0, memkind_destroy_kind(k));
+            expect_one_line(cap.finish(), "memkind_destroy_kind", k);
+        }
+        {
+            StderrCapture cap;
+            EXPECT_EQ(-1, memkind_get_capacity(k));
+            EXPECT_NE(0, memkind_check_available(k));
+            EXPECT_NE(0, memkind_pmem_destroy(k));
+            EXPECT_EQ(2, count_lines(cap.finish())) << "check_available and pmem_destroy report; get_capacity only answers -1";
+        }
+    }
+    void *p = memkind_malloc(live, 64);
+    EXPECT_NE(nullptr, p) << "the real kind still works";
+    memkind_free(live, p);
+    EXPECT_EQ(MEMKIND_SUCCESS, memkind_destroy_kind(live));
+}
+
 TEST(MisuseOfKinds, DestroyedAndUnknownKindsAreRefusedWithOneLine)
 {
     // memkind 1.14 dereferences the kind's ops: a destroyed kind is a use after free, a zeroed struct a NULL call.

@@ -9,10 +9,11 @@ namespace MemoryKinds.Native.Abi;
 /// number for each kind created (so a destroyed kind's number, struct and <c>arena_zero</c> are reused, as in memkind).
 /// </summary>
 /// <remarks>
-/// A <c>memkind_t</c> is resolved without a lock: its struct's partition indexes <see cref="s_entries"/>, and the
-/// entry must point back at the same struct. Structs and their <c>priv</c> blocks are never freed, only reused by the
-/// next kind of the same partition, so a stale <c>memkind_t</c> reads either a live kind or an empty slot, never freed
-/// memory. Creating and destroying take <see cref="s_lock"/>; the array is replaced, never resized in place.
+/// A <c>memkind_t</c> is resolved without a lock and without reading it: its address gives the partition
+/// (<see cref="KindSlots"/>), which indexes <see cref="s_entries"/>, and the entry must point back at the same struct.
+/// Slots and <c>priv</c> blocks are never freed, only reused by the next kind of the same partition, so a stale
+/// <c>memkind_t</c> finds a live kind or an empty entry, and any other pointer finds nothing. Creating and destroying
+/// take <see cref="s_lock"/>; the array is replaced, never resized in place.
 /// </remarks>
 internal static unsafe class KindTable
 {
@@ -23,14 +24,14 @@ internal static unsafe class KindTable
     private static readonly ConcurrentDictionary<MemoryKind, AbiKind> s_byKind = new(ReferenceEqualityComparer.Instance);
     private static AbiKind?[] s_entries = CreateStaticEntries();
     private static readonly PriorityQueue<int, int> s_freePartitions = new();
-    /// <summary>The struct and priv block of each dynamic partition ever used, kept for its next kind.</summary>
-    private static readonly List<(nint Struct, nint Priv)> s_memory = [];
+    /// <summary>The priv block of each created partition ever used, kept for its next kind (the structs are <see cref="KindSlots"/>).</summary>
+    private static readonly List<nint> s_privs = [];
 
     private static AbiKind?[] CreateStaticEntries()
     {
         var entries = new AbiKind?[64];
         for (int p = 0; p < StaticKinds.Count; p++)
-            entries[p] = new AbiKind(Libc.StaticKind(p), p == StaticKinds.Default ? MemoryKind.Default : null, StaticKinds.Availability(p));
+            entries[p] = new AbiKind(KindSlots.Static(p), p == StaticKinds.Default ? MemoryKind.Default : null, StaticKinds.Availability(p));
         s_byKind[MemoryKind.Default] = entries[StaticKinds.Default]!;
         return entries;
     }
@@ -43,12 +44,9 @@ internal static unsafe class KindTable
     public static MemoryKind? Resolve(KindStruct* kind, string call, void* ptr = null)
     {
         AbiKind?[] entries = s_entries;
-        if (kind != null)
-        {
-            uint partition = kind->Partition;
-            if (partition < (uint)entries.Length && entries[partition] is { } entry && entry.Struct == kind && entry.Kind is { } found && !ForkGuard.InChild)
-                return found;
-        }
+        int partition = KindSlots.PartitionOf(kind);
+        if ((uint)partition < (uint)entries.Length && entries[partition] is { } entry && entry.Struct == kind && entry.Kind is { } found && !ForkGuard.InChild)
+            return found;
         return ResolveSlow(kind, call, ptr);
     }
 
@@ -69,13 +67,12 @@ internal static unsafe class KindTable
         return null;
     }
 
-    /// <summary>The entry whose struct is <paramref name="kind"/>, or null for null, a destroyed or an unknown kind.</summary>
+    /// <summary>The entry whose struct is <paramref name="kind"/>, or null for null, a destroyed kind or any other pointer (never read).</summary>
     public static AbiKind? Find(KindStruct* kind)
     {
-        if (kind == null) return null;
         AbiKind?[] entries = s_entries;
-        uint partition = kind->Partition;
-        return partition < (uint)entries.Length && entries[partition] is { } entry && entry.Struct == kind ? entry : null;
+        int partition = KindSlots.PartitionOf(kind);
+        return (uint)partition < (uint)entries.Length && entries[partition] is { } entry && entry.Struct == kind ? entry : null;
     }
 
     /// <summary>The entry of partition <paramref name="partition"/>, or null.</summary>
@@ -118,10 +115,10 @@ internal static unsafe class KindTable
     {
         lock (s_lock)
         {
-            int partition = s_freePartitions.Count > 0 ? s_freePartitions.Dequeue() : StaticKinds.Count + s_memory.Count;
-            if (partition - StaticKinds.Count == s_memory.Count)
-                s_memory.Add(((nint)NativeMemory.AllocZeroed((nuint)sizeof(KindStruct)), (nint)NativeMemory.AllocZeroed(PrivSize)));
-            (nint structure, nint priv) = s_memory[partition - StaticKinds.Count];
+            int partition = s_freePartitions.Count > 0 ? s_freePartitions.Dequeue() : StaticKinds.Count + s_privs.Count;
+            if (partition - StaticKinds.Count == s_privs.Count) s_privs.Add((nint)NativeMemory.AllocZeroed(PrivSize));
+            KindStruct* s = KindSlots.Dynamic(partition);
+            nint priv = s_privs[partition - StaticKinds.Count];
             (MemoryKind Kind, PmemFileSource? Pmem) made;
             try
             {
@@ -133,7 +130,6 @@ internal static unsafe class KindTable
                 s_freePartitions.Enqueue(partition, partition);
                 throw;
             }
-            var s = (KindStruct*)structure;
             s->Partition = (uint)partition;
             s->ArenaZero = (uint)partition;
             s->Priv = (void*)priv;

@@ -22,9 +22,9 @@ internal static unsafe partial class Libc
     [LibraryImport("libc", EntryPoint = "free")]
     public static partial void Free(void* ptr);
 
-    /// <summary>The static kinds' structs from native/static_kinds.c, by partition (null past the last).</summary>
-    [LibraryImport("memkinds_static", EntryPoint = "memkinds_static_kind")]
-    public static partial KindStruct* StaticKind(int partition);
+    /// <summary>The static kinds' 128-byte slots from native/static_kinds.c, in partition order.</summary>
+    [LibraryImport("memkinds_static", EntryPoint = "memkinds_static_kinds")]
+    public static partial KindStruct* StaticKinds();
 
     /// <summary>memkind's ops tables from native/static_kinds.c: 0 default (DRAM), 1 pmem, 2 fixed.</summary>
     [LibraryImport("memkinds_static", EntryPoint = "memkinds_ops")]

@@ -107,8 +107,8 @@ internal static unsafe class KindExports
             _ => -1,
         };
         if (partition < 0) return ErrorCodes.Invalid;
-        if (StaticKinds.Availability(partition) == ErrorCodes.Success) *kind = Libc.StaticKind(partition);
-        else if (policy == PreferredLocal) *kind = Libc.StaticKind(StaticKinds.Default);
+        if (StaticKinds.Availability(partition) == ErrorCodes.Success) *kind = KindSlots.Static(partition);
+        else if (policy == PreferredLocal) *kind = KindSlots.Static(StaticKinds.Default);
         else return ErrorCodes.MemtypeNotAvailable;
         return ErrorCodes.Success;
     }

@@ -11,8 +11,8 @@ internal static unsafe class PmemOpsExports
 {
     private static readonly nint MapFailed = -1;
     private static readonly Lock s_lock = new();
-    /// <summary>priv blocks that memkind_pmem_create allocated for callers' structs; memkind_pmem_destroy frees only these.</summary>
-    private static readonly HashSet<nint> s_callerPrivs = [];
+    /// <summary>Callers' structs that memkind_pmem_create prepared, with the priv block it gave each; memkind_pmem_destroy frees only these.</summary>
+    private static readonly Dictionary<nint, nint> s_prepared = [];
 
     /// <summary>
     /// memkind's "create" operation on a struct the caller owns: gives it a zeroed pmem priv block (fd -1), its name
@@ -39,11 +39,18 @@ internal static unsafe class PmemOpsExports
             Misuse.Report("memkind_pmem_create", $"{Misuse.Pointer(kind)} is {(kind == null ? "NULL" : "a live kind already")}; nothing was done");
             return ErrorCodes.Invalid;
         }
+        bool again;
+        lock (s_lock) again = s_prepared.ContainsKey((nint)kind);
+        if (again)
+        {
+            Misuse.Report("memkind_pmem_create", $"{Misuse.Pointer(kind)} was prepared already; nothing was done");
+            return ErrorCodes.Invalid;
+        }
         var priv = (PmemPriv*)Libc.Malloc((nuint)sizeof(PmemPriv));
         if (priv == null) return ErrorCodes.Malloc;
         *priv = default;
         priv->Fd = -1;
-        lock (s_lock) s_callerPrivs.Add((nint)priv);
+        lock (s_lock) s_prepared[(nint)kind] = (nint)priv;
         kind->Ops = ops;
         kind->Priv = priv;
         if (name != null)
@@ -75,14 +82,16 @@ internal static unsafe class PmemOpsExports
     private static int Unprepare(KindStruct* kind)
     {
         bool prepared;
-        lock (s_lock) prepared = kind != null && s_callerPrivs.Remove((nint)kind->Priv);
+        nint priv;
+        // Looked up by the struct's address, so an unknown pointer is refused without being read.
+        lock (s_lock) prepared = s_prepared.Remove((nint)kind, out priv);
         if (!prepared)
         {
             Misuse.Report("memkind_pmem_destroy", $"{Misuse.Pointer(kind)} is neither a live kind nor prepared by memkind_pmem_create; nothing was done");
             return ErrorCodes.Invalid;
         }
-        Libc.Free(kind->Priv);
-        kind->Priv = null;
+        Libc.Free((void*)priv);
+        if (kind->Priv == (void*)priv) kind->Priv = null;
         return ErrorCodes.Success;
     }
 

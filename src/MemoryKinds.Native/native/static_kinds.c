@@ -1,7 +1,7 @@
 // The 26 static kinds of memkind 1.14 as C data, so that a program can read MEMKIND_DEFAULT and the others before
 // its first call into the library (the .NET runtime starts only on the first exported call). Each global is a
 // load-time pointer to a 120-byte struct laid out like memkind's `struct memkind`; the managed side finds the
-// structs through memkinds_static_kind() and tells them apart by their partition numbers, which are memkind's.
+// structs through memkinds_static_kinds() (128-byte slots indexed by memkind's partition numbers).
 #include <pthread.h>
 #include <stddef.h>
 
@@ -87,55 +87,77 @@ struct memkind_ops *memkinds_ops(int which)
     return which == 1 ? &MEMKIND_PMEM_OPS : which == 2 ? &MEMKIND_FIXED_OPS : &MEMKIND_DEFAULT_OPS;
 }
 
-#define STATIC_KIND(NAME, PARTITION, TEXT)                                                                            \
-    static struct memkind NAME##_STATIC = {.ops = &MEMKIND_DEFAULT_OPS, .partition = PARTITION, .name = TEXT};        \
-    EXPORT struct memkind *NAME = &NAME##_STATIC;
-
-STATIC_KIND(MEMKIND_DEFAULT, 0, "memkind_default")
-STATIC_KIND(MEMKIND_HBW, 1, "memkind_hbw")
-STATIC_KIND(MEMKIND_HBW_HUGETLB, 2, "memkind_hbw_hugetlb")
-STATIC_KIND(MEMKIND_HBW_PREFERRED, 3, "memkind_hbw_preferred")
-STATIC_KIND(MEMKIND_HBW_PREFERRED_HUGETLB, 4, "memkind_hbw_preferred_hugetlb")
-STATIC_KIND(MEMKIND_HUGETLB, 5, "memkind_hugetlb")
-STATIC_KIND(MEMKIND_HBW_GBTLB, 6, "memkind_hbw_gbtlb")
-STATIC_KIND(MEMKIND_HBW_PREFERRED_GBTLB, 7, "memkind_hbw_preferred_gbtlb")
-STATIC_KIND(MEMKIND_GBTLB, 8, "memkind_gbtlb")
-STATIC_KIND(MEMKIND_HBW_INTERLEAVE, 9, "memkind_hbw_interleave")
-STATIC_KIND(MEMKIND_INTERLEAVE, 10, "memkind_interleave")
-STATIC_KIND(MEMKIND_REGULAR, 11, "memkind_regular")
-STATIC_KIND(MEMKIND_HBW_ALL, 12, "memkind_hbw_all")
-STATIC_KIND(MEMKIND_HBW_ALL_HUGETLB, 13, "memkind_hbw_all_hugetlb")
-STATIC_KIND(MEMKIND_DAX_KMEM, 14, "memkind_dax_kmem")
-STATIC_KIND(MEMKIND_DAX_KMEM_ALL, 15, "memkind_dax_kmem_all")
-STATIC_KIND(MEMKIND_DAX_KMEM_PREFERRED, 16, "memkind_dax_kmem_preferred")
-STATIC_KIND(MEMKIND_DAX_KMEM_INTERLEAVE, 17, "memkind_dax_kmem_interleave")
-STATIC_KIND(MEMKIND_HIGHEST_CAPACITY, 18, "memkind_highest_capacity")
-STATIC_KIND(MEMKIND_HIGHEST_CAPACITY_PREFERRED, 19, "memkind_highest_capacity_preferred")
-STATIC_KIND(MEMKIND_HIGHEST_CAPACITY_LOCAL, 20, "memkind_highest_capacity_local")
-STATIC_KIND(MEMKIND_HIGHEST_CAPACITY_LOCAL_PREFERRED, 21, "memkind_highest_capacity_local_preferred")
-STATIC_KIND(MEMKIND_LOWEST_LATENCY_LOCAL, 22, "memkind_lowest_latency_local")
-STATIC_KIND(MEMKIND_LOWEST_LATENCY_LOCAL_PREFERRED, 23, "memkind_lowest_latency_local_preferred")
-STATIC_KIND(MEMKIND_HIGHEST_BANDWIDTH_LOCAL, 24, "memkind_highest_bandwidth_local")
-STATIC_KIND(MEMKIND_HIGHEST_BANDWIDTH_LOCAL_PREFERRED, 25, "memkind_highest_bandwidth_local_preferred")
-
-// Indexed by partition; the managed side calls this once.
-static struct memkind *const s_by_partition[] = {
-    &MEMKIND_DEFAULT_STATIC, &MEMKIND_HBW_STATIC, &MEMKIND_HBW_HUGETLB_STATIC, &MEMKIND_HBW_PREFERRED_STATIC,
-    &MEMKIND_HBW_PREFERRED_HUGETLB_STATIC, &MEMKIND_HUGETLB_STATIC, &MEMKIND_HBW_GBTLB_STATIC,
-    &MEMKIND_HBW_PREFERRED_GBTLB_STATIC, &MEMKIND_GBTLB_STATIC, &MEMKIND_HBW_INTERLEAVE_STATIC,
-    &MEMKIND_INTERLEAVE_STATIC, &MEMKIND_REGULAR_STATIC, &MEMKIND_HBW_ALL_STATIC, &MEMKIND_HBW_ALL_HUGETLB_STATIC,
-    &MEMKIND_DAX_KMEM_STATIC, &MEMKIND_DAX_KMEM_ALL_STATIC, &MEMKIND_DAX_KMEM_PREFERRED_STATIC,
-    &MEMKIND_DAX_KMEM_INTERLEAVE_STATIC, &MEMKIND_HIGHEST_CAPACITY_STATIC, &MEMKIND_HIGHEST_CAPACITY_PREFERRED_STATIC,
-    &MEMKIND_HIGHEST_CAPACITY_LOCAL_STATIC, &MEMKIND_HIGHEST_CAPACITY_LOCAL_PREFERRED_STATIC,
-    &MEMKIND_LOWEST_LATENCY_LOCAL_STATIC, &MEMKIND_LOWEST_LATENCY_LOCAL_PREFERRED_STATIC,
-    &MEMKIND_HIGHEST_BANDWIDTH_LOCAL_STATIC, &MEMKIND_HIGHEST_BANDWIDTH_LOCAL_PREFERRED_STATIC,
+// The static kinds sit in one array of 128-byte slots, in partition order, so that the managed side can tell a
+// static memkind_t from any other pointer by its address alone, before it reads the struct.
+struct kind_slot {
+    struct memkind kind;
+    char pad[128 - sizeof(struct memkind)];
 };
 
-_Static_assert(sizeof(s_by_partition) / sizeof(s_by_partition[0]) == 26, "memkind 1.14 has 26 static kinds");
+_Static_assert(sizeof(struct kind_slot) == 128, "kind slots are 128 bytes");
 
-struct memkind *memkinds_static_kind(int partition)
+#define STATIC_KIND(PARTITION, TEXT) [PARTITION] = {.kind = {.ops = &MEMKIND_DEFAULT_OPS, .partition = PARTITION, .name = TEXT}}
+
+static struct kind_slot s_static_kinds[26] __attribute__((aligned(128))) = {
+    STATIC_KIND(0, "memkind_default"),
+    STATIC_KIND(1, "memkind_hbw"),
+    STATIC_KIND(2, "memkind_hbw_hugetlb"),
+    STATIC_KIND(3, "memkind_hbw_preferred"),
+    STATIC_KIND(4, "memkind_hbw_preferred_hugetlb"),
+    STATIC_KIND(5, "memkind_hugetlb"),
+    STATIC_KIND(6, "memkind_hbw_gbtlb"),
+    STATIC_KIND(7, "memkind_hbw_preferred_gbtlb"),
+    STATIC_KIND(8, "memkind_gbtlb"),
+    STATIC_KIND(9, "memkind_hbw_interleave"),
+    STATIC_KIND(10, "memkind_interleave"),
+    STATIC_KIND(11, "memkind_regular"),
+    STATIC_KIND(12, "memkind_hbw_all"),
+    STATIC_KIND(13, "memkind_hbw_all_hugetlb"),
+    STATIC_KIND(14, "memkind_dax_kmem"),
+    STATIC_KIND(15, "memkind_dax_kmem_all"),
+    STATIC_KIND(16, "memkind_dax_kmem_preferred"),
+    STATIC_KIND(17, "memkind_dax_kmem_interleave"),
+    STATIC_KIND(18, "memkind_highest_capacity"),
+    STATIC_KIND(19, "memkind_highest_capacity_preferred"),
+    STATIC_KIND(20, "memkind_highest_capacity_local"),
+    STATIC_KIND(21, "memkind_highest_capacity_local_preferred"),
+    STATIC_KIND(22, "memkind_lowest_latency_local"),
+    STATIC_KIND(23, "memkind_lowest_latency_local_preferred"),
+    STATIC_KIND(24, "memkind_highest_bandwidth_local"),
+    STATIC_KIND(25, "memkind_highest_bandwidth_local_preferred"),
+};
+
+EXPORT struct memkind *MEMKIND_DEFAULT = &s_static_kinds[0].kind;
+EXPORT struct memkind *MEMKIND_HBW = &s_static_kinds[1].kind;
+EXPORT struct memkind *MEMKIND_HBW_HUGETLB = &s_static_kinds[2].kind;
+EXPORT struct memkind *MEMKIND_HBW_PREFERRED = &s_static_kinds[3].kind;
+EXPORT struct memkind *MEMKIND_HBW_PREFERRED_HUGETLB = &s_static_kinds[4].kind;
+EXPORT struct memkind *MEMKIND_HUGETLB = &s_static_kinds[5].kind;
+EXPORT struct memkind *MEMKIND_HBW_GBTLB = &s_static_kinds[6].kind;
+EXPORT struct memkind *MEMKIND_HBW_PREFERRED_GBTLB = &s_static_kinds[7].kind;
+EXPORT struct memkind *MEMKIND_GBTLB = &s_static_kinds[8].kind;
+EXPORT struct memkind *MEMKIND_HBW_INTERLEAVE = &s_static_kinds[9].kind;
+EXPORT struct memkind *MEMKIND_INTERLEAVE = &s_static_kinds[10].kind;
+EXPORT struct memkind *MEMKIND_REGULAR = &s_static_kinds[11].kind;
+EXPORT struct memkind *MEMKIND_HBW_ALL = &s_static_kinds[12].kind;
+EXPORT struct memkind *MEMKIND_HBW_ALL_HUGETLB = &s_static_kinds[13].kind;
+EXPORT struct memkind *MEMKIND_DAX_KMEM = &s_static_kinds[14].kind;
+EXPORT struct memkind *MEMKIND_DAX_KMEM_ALL = &s_static_kinds[15].kind;
+EXPORT struct memkind *MEMKIND_DAX_KMEM_PREFERRED = &s_static_kinds[16].kind;
+EXPORT struct memkind *MEMKIND_DAX_KMEM_INTERLEAVE = &s_static_kinds[17].kind;
+EXPORT struct memkind *MEMKIND_HIGHEST_CAPACITY = &s_static_kinds[18].kind;
+EXPORT struct memkind *MEMKIND_HIGHEST_CAPACITY_PREFERRED = &s_static_kinds[19].kind;
+EXPORT struct memkind *MEMKIND_HIGHEST_CAPACITY_LOCAL = &s_static_kinds[20].kind;
+EXPORT struct memkind *MEMKIND_HIGHEST_CAPACITY_LOCAL_PREFERRED = &s_static_kinds[21].kind;
+EXPORT struct memkind *MEMKIND_LOWEST_LATENCY_LOCAL = &s_static_kinds[22].kind;
+EXPORT struct memkind *MEMKIND_LOWEST_LATENCY_LOCAL_PREFERRED = &s_static_kinds[23].kind;
+EXPORT struct memkind *MEMKIND_HIGHEST_BANDWIDTH_LOCAL = &s_static_kinds[24].kind;
+EXPORT struct memkind *MEMKIND_HIGHEST_BANDWIDTH_LOCAL_PREFERRED = &s_static_kinds[25].kind;
+
+// The slots' base: slot p holds the static kind of partition p (0-25).
+struct memkind *memkinds_static_kinds(void)
 {
-    return partition >= 0 && partition < 26 ? s_by_partition[partition] : NULL;
+    return &s_static_kinds[0].kind;
 }
 
 // fork(): the child has only the forking thread, none of the runtime's, and the heaps' file mappings are
