@@ -58,6 +58,7 @@ internal sealed class Run
     public List<Cell> KindCells { get; } = new();
     public List<SpaceWorkloads.FillResult> Fills { get; } = new();
     public List<SpaceWorkloads.MixedResult> Mixed { get; } = new();
+    public List<SpaceWorkloads.MixedFillResult> MixedFills { get; } = new();
     public TimeSpan Elapsed => _clock.Elapsed;
 
     /// <summary>
@@ -113,8 +114,8 @@ internal sealed class Run
         foreach (int kib in new[] { 64, 256, 1024, 4096, 16384 }) workloads.Add(new Large((nuint)kib << 10, (long)S(2048, 64) << 20));
         workloads = workloads.Where(w => Wanted(w.Group, w.Name)).ToList();
         var kindContenders = Wanted("kinds") ? KindWorkloads.All() : new();
-        var fillContenders = Wanted("space-fill") ? SpaceWorkloads.FillContenders() : new();
-        _steps = workloads.Count + (Wanted("kinds") ? 2 : 0) + (Wanted("space-fill") ? 1 : 0) + (Wanted("space-mixed") ? 1 : 0);
+        var fillContenders = Wanted("space-fill") ? SpaceWorkloads.FillContenders(Dirs.Shm) : new();
+        _steps = workloads.Count + (Wanted("kinds") ? 2 : 0) + (Wanted("space-fill") ? 1 : 0) + (Wanted("space-bounded") ? 1 : 0) + (Wanted("space-mixed") ? 1 : 0);
 
         foreach (IWorkload w in workloads)
         {
@@ -156,6 +157,19 @@ internal sealed class Run
                     var r = SpaceWorkloads.Fill(fc, size, cycles);
                     Fills.Add(r);
                     Console.WriteLine($"    {Report.Bytes((long)size),8} {fc.Name,-40} first {r.First,8} min {r.Min,8} kept {r.Kept:P1} ({r.Ms:F0} ms)");
+                }
+        }
+        if (Wanted("space-bounded"))
+        {
+            int rounds = _mode == "full" ? 5 : _mode == "quick" ? 3 : 1;
+            Progress($"space: fill a {Report.Bytes(SpaceWorkloads.MixedFillSize)} kind with mixed sizes to failure, free half, refill; {rounds} seed(s)");
+            var bounded = SpaceWorkloads.FillContenders(Dirs.Shm).Concat(SpaceWorkloads.FillContenders(Dirs.Tmp));
+            foreach (var fc in bounded.Where(f => !f.Name.EndsWith("Conservative", StringComparison.Ordinal)))
+                for (int seed = 1; seed <= rounds; seed++)
+                {
+                    var r = SpaceWorkloads.MixedFill(fc, seed);
+                    MixedFills.Add(r);
+                    Console.WriteLine($"    {fc.Name,-40} seed {seed} first {Report.Bytes(r.FirstLive)} refill {Report.Bytes(r.RefillLive)} {r.Where}");
                 }
         }
         // In a process of its own in run.sh (--only space-mixed): after the fill workloads made and destroyed memkind pmem

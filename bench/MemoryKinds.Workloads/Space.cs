@@ -19,7 +19,12 @@ public static unsafe class SpaceWorkloads
     public static readonly nuint[] SmallSizes = [64, 1024, 4096];
     public static readonly nuint[] LargeSizes = [64 << 10, 1 << 20];
 
-    public sealed record FillContender(string Name, Func<nint> Create, Func<nint, nuint, nint> TryAlloc, Action<nint, nint> Free, Action<nint> Destroy);
+    public const long MixedFillSize = 64L << 20;
+
+    /// <summary>A bounded-kind contender: <c>Create(maxSize)</c> makes a kind of that limit; <c>Describe</c> (ours only)
+    /// says where the kind's space is at that moment.</summary>
+    public sealed record FillContender(string Name, Func<long, nint> Create, Func<nint, nuint, nint> TryAlloc, Action<nint, nint> Free,
+        Action<nint> Destroy, Func<nint, string>? Describe = null);
 
     public sealed record FillResult(string Contender, nuint Size, int First, int Min, int Last, int Cycles, double Ms)
     {
@@ -28,30 +33,32 @@ public static unsafe class SpaceWorkloads
 
     private static readonly List<PmemKind?> s_kinds = [null];
 
-    public static List<FillContender> FillContenders()
+    /// <summary>Our pmem kind and memkind's, per usage policy, in <paramref name="directory"/>.</summary>
+    public static List<FillContender> FillContenders(string directory)
     {
         var list = new List<FillContender>();
         foreach (MemoryUsagePolicy policy in new[] { MemoryUsagePolicy.Default, MemoryUsagePolicy.Conservative })
         {
             MemoryUsagePolicy p = policy;
-            list.Add(new FillContender($"MemoryKinds pmem {Dirs.Shm} {p}",
-                () =>
+            list.Add(new FillContender($"MemoryKinds pmem {directory} {p}",
+                maxSize =>
                 {
-                    s_kinds.Add(PmemKind.Create(new PmemConfig(Dirs.Shm) { Size = BoundedSize, UsagePolicy = p }));
+                    s_kinds.Add(PmemKind.Create(new PmemConfig(directory) { Size = maxSize, UsagePolicy = p }));
                     return s_kinds.Count - 1;
                 },
                 (k, size) => (nint)s_kinds[(int)k]!.TryAlloc(size),
                 (k, ptr) => s_kinds[(int)k]!.Free((void*)ptr),
-                k => { s_kinds[(int)k]!.Dispose(); s_kinds[(int)k] = null; }));
+                k => { s_kinds[(int)k]!.Dispose(); s_kinds[(int)k] = null; },
+                k => $"{s_kinds[(int)k]!.GetStats()}, file blocks {Report.Bytes(s_kinds[(int)k]!.Source.StorageBytes)}"));
         }
         if (Memkind.IsAvailable)
         {
-            nint utf8 = Marshal.StringToCoTaskMemUTF8(Dirs.Shm);
+            nint utf8 = Marshal.StringToCoTaskMemUTF8(directory);
             foreach (int policy in new[] { 0, 1 })
             {
                 int p = policy;
-                list.Add(new FillContender($"memkind pmem {Dirs.Shm} {(p == 0 ? "Default" : "Conservative")}",
-                    () => Memkind.CreatePmem((byte*)utf8, (nuint)BoundedSize, p),
+                list.Add(new FillContender($"memkind pmem {directory} {(p == 0 ? "Default" : "Conservative")}",
+                    maxSize => Memkind.CreatePmem((byte*)utf8, (nuint)maxSize, p),
                     (k, size) => (nint)Memkind.memkind_malloc(k, size),
                     (k, ptr) => Memkind.memkind_free(k, (void*)ptr),
                     Memkind.Destroy));
@@ -63,7 +70,7 @@ public static unsafe class SpaceWorkloads
     public static FillResult Fill(FillContender c, nuint size, int cycles)
     {
         long start = Stopwatch.GetTimestamp();
-        nint kind = c.Create();
+        nint kind = c.Create(BoundedSize);
         var blocks = new List<Block>(1 << 18);
         int first = 0, min = int.MaxValue, last = 0;
         try
@@ -93,6 +100,59 @@ public static unsafe class SpaceWorkloads
         }
         if (cycles == 1) min = first;
         return new FillResult(c.Name, size, first, min, last, cycles, Stopwatch.GetElapsedTime(start).TotalMilliseconds);
+    }
+
+    public sealed record MixedFillResult(string Contender, long FirstLive, long RefillLive, string Where);
+
+    /// <summary>
+    /// <b>mixed fill</b>: a <see cref="MixedFillSize"/> kind filled with random sizes (90% 16–1024 B, 9% 1–64 KiB, 1%
+    /// 64 KiB–1 MiB) until the first failure; live bytes (sum of requested sizes) then; a random half freed and the kind
+    /// refilled until the next failure; live bytes again.
+    /// </summary>
+    public static MixedFillResult MixedFill(FillContender c, int seed)
+    {
+        var rng = new Random(seed);
+        nint kind = c.Create(MixedFillSize);
+        var blocks = new List<Block>(1 << 18);
+        try
+        {
+            long first = FillUntilFailure(c, kind, rng, blocks, 0);
+            string where = c.Describe?.Invoke(kind) ?? "";
+            long live = first;
+            for (int i = blocks.Count - 1; i >= 0; i--)
+            {
+                int j = rng.Next(i + 1);
+                (blocks[i], blocks[j]) = (blocks[j], blocks[i]);
+            }
+            int half = blocks.Count / 2;
+            for (int i = blocks.Count - 1; i >= half; i--)
+            {
+                Pattern.Check(blocks[i], c.Name);
+                c.Free(kind, blocks[i].P);
+                live -= (long)blocks[i].Size;
+                blocks.RemoveAt(i);
+            }
+            long refill = FillUntilFailure(c, kind, rng, blocks, live);
+            return new MixedFillResult(c.Name, first, refill, where + " | " + (c.Describe?.Invoke(kind) ?? ""));
+        }
+        finally
+        {
+            foreach (Block b in blocks) c.Free(kind, b.P);
+            c.Destroy(kind);
+        }
+    }
+
+    private static long FillUntilFailure(FillContender c, nint kind, Random rng, List<Block> blocks, long live)
+    {
+        while (true)
+        {
+            int dice = rng.Next(100);
+            nuint size = dice < 90 ? (nuint)rng.Next(16, 1025) : dice < 99 ? (nuint)rng.Next(1024, 65537) : (nuint)rng.Next(65536, (1 << 20) + 1);
+            nint p = c.TryAlloc(kind, size);
+            if (p == 0) return live;
+            blocks.Add(Pattern.Fill((void*)p, size));
+            live += (long)size;
+        }
     }
 
     public sealed record MixedResult(string Contender, long PeakLive, long PeakFile, long FinalFile, long PeakRssGrowth, double Ms, long Ops);

@@ -30,6 +30,12 @@ internal sealed unsafe class PmemFileSource(FileMemorySource file, PmemPriv* pri
         lock (_lock) return TryCharge(length) && (file.TryGrow(region, offset, length) || Uncharge(length));
     }
 
+    /// <summary>Maps without reserving: nothing to charge to <c>current_size</c> until <see cref="TryRecommit"/>.</summary>
+    public override bool TryMap(in MemoryRegion region, nuint offset, nuint length)
+    {
+        lock (_lock) return file.TryMap(region, offset, length);
+    }
+
     public override bool TryRecommit(in MemoryRegion region, nuint offset, nuint length)
     {
         lock (_lock) return TryCharge(length) && (file.TryRecommit(region, offset, length) || Uncharge(length));

@@ -18,23 +18,25 @@ internal sealed unsafe partial class KindHeap
     {
         ThrowIfDisposed();
         if (size > MaxRequest || alignment > MaxRequest || (_limit > 0 && size > (ulong)_limit)) return null;
-        int slices = (int)((Math.Max(size, 1) + SizeClasses.SliceSize - 1) >> SizeClasses.SliceShift);
+        // Storage only for the OS pages the block covers; its last slice's remainder stays a hole.
+        nuint bytes = SizeClasses.RoundUpToCommitUnit(Math.Max(size, 1));
+        int slices = (int)((bytes + SizeClasses.SliceSize - 1) >> SizeClasses.SliceShift);
         bool wasZero;
         byte* start;
         lock (_lock)
         {
             ThrowIfDisposed();
-            Page* span = AllocSpanLocked(slices, alignment, out Region region);
+            Page* span = AllocSpanLocked(slices, alignment, bytes, out Region region);
             if (span == null)
             {
                 ReclaimLocked(ThreadHeaps.Find(Slot, Uid));
-                span = AllocSpanLocked(slices, alignment, out region);
+                span = AllocSpanLocked(slices, alignment, bytes, out region);
                 if (span == null) return null;
             }
             wasZero = InitializeSpan(region, span, slices, SliceState.Large);
             span->Owner = null;
             span->Bin = -1;
-            span->BlockSize = (nuint)slices << SizeClasses.SliceShift;
+            span->BlockSize = bytes;
             span->MaxBlocks = span->Capacity = span->Used = 1;
             *span->Bits |= 1;
             _largeAllocatedBytes += (long)span->BlockSize;
@@ -52,35 +54,47 @@ internal sealed unsafe partial class KindHeap
         FreePageLocked(span);
     }
 
-    /// <summary>Shrinks a large block by giving its tail slices back, or grows it into a free span right after it. Under the lock.</summary>
+    /// <summary>Shrinks a large block by giving its tail slices back, or grows it over the rest of its last slice and into a free span right after it. Under the lock.</summary>
     private bool TryResizeLargeInPlace(void* p, nuint size)
     {
         if (size > MaxRequest || (_limit > 0 && size > (ulong)_limit)) return false;
-        int slices = (int)((size + SizeClasses.SliceSize - 1) >> SizeClasses.SliceShift);
+        nuint bytes = SizeClasses.RoundUpToCommitUnit(size);
+        int slices = (int)((bytes + SizeClasses.SliceSize - 1) >> SizeClasses.SliceShift);
         lock (_lock)
         {
             ThrowIfDisposed();
             Region region = RegionOf(p)!;
             Page* span = RequireLive(region, p);
             int start = (int)(span - region.Pages), extra = slices - span->Slices;
-            if (extra < 0) FreeSpanLocked(region, start + slices, -extra);
-            else if (extra > 0 && !TryTakeFollowingSlices(region, start + span->Slices, extra)) return false;
-            for (int i = span->Slices; i < slices; i++)
+            if (extra < 0)
             {
-                span[i].Head = span;
-                span[i].State = SliceState.Large;
-                span[i].Zeroed = false;
+                for (int i = slices; i < span->Slices; i++) _activeBytes -= span[i].CommittedBytes;
+                FreeSpanLocked(region, start + slices, -extra);
             }
-            long delta = (long)extra << SizeClasses.SliceShift;
+            else if (bytes > span->BlockSize)
+            {
+                if (extra > 0 && !TryTakeFollowingSlices(region, start + span->Slices, extra)) return false;
+                if (!EnsureCommitted(region, start, bytes))
+                {
+                    if (extra > 0) FreeSpanLocked(region, start + span->Slices, extra);
+                    return false;
+                }
+                for (int i = span->Slices; i < slices; i++)
+                {
+                    span[i].Head = span;
+                    span[i].State = SliceState.Large;
+                    span[i].Zeroed = false;
+                    _activeBytes += span[i].CommittedBytes;
+                }
+            }
+            _largeAllocatedBytes += (long)bytes - (long)span->BlockSize;
             span->Slices = slices;
-            span->BlockSize = (nuint)slices << SizeClasses.SliceShift;
-            _activeBytes += delta;
-            _largeAllocatedBytes += delta;
+            span->BlockSize = bytes;
             return true;
         }
     }
 
-    /// <summary>Takes <paramref name="count"/> committed slices starting at <paramref name="start"/> out of the free span that begins there.</summary>
+    /// <summary>Takes <paramref name="count"/> slices starting at <paramref name="start"/> out of the free span that begins there (storage not yet reserved).</summary>
     private bool TryTakeFollowingSlices(Region region, int start, int count)
     {
         if (start >= region.SliceCount) return false;
@@ -88,11 +102,8 @@ internal sealed unsafe partial class KindHeap
         if (next->State != SliceState.Free || next->Head != next || next->Slices < count) return false;
         RemoveSpan(next);
         int rest = next->Slices - count;
-        long purgeAt = next->PurgeAt;
-        if (rest > 0) MakeFreeSpan(region, start + count, rest, purgeAt);
-        if (EnsureCommitted(region, start, count)) return true;
-        FreeSpanLocked(region, start, count);
-        return false;
+        if (rest > 0) MakeFreeSpan(region, start + count, rest, next->PurgeAt);
+        return true;
     }
 
     /// <summary>Allocates <paramref name="size"/> zeroed bytes; null when the kind is full.</summary>

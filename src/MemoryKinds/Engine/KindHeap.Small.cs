@@ -71,7 +71,15 @@ internal sealed unsafe partial class KindHeap
                     PopBlock(heap, page, block);
                     return block;
                 }
-                MoveToFull(heap, page);
+                if (page->Capacity == page->MaxBlocks)
+                {
+                    MoveToFull(heap, page);
+                    continue;
+                }
+                // Not full, but no storage for its next blocks: take back what other pages hold, and carve again.
+                if (reclaimed) return null;
+                ReclaimLocked(heap);
+                reclaimed = true;
                 continue;
             }
             if (TakeFullHint(heap, bin) && RescanFull(heap, bin)) continue;
@@ -112,17 +120,51 @@ internal sealed unsafe partial class KindHeap
         page->Used -= collected;
     }
 
-    /// <summary>Carves up to 4 KiB more of the page's never-used blocks into its free list (touching no more memory than that).</summary>
-    private static void Extend(Page* page)
+    /// <summary>
+    /// Carves up to 4 KiB more of the page's never-used blocks into its free list (touching no more memory than that),
+    /// reserving storage for them first; carves nothing when the kind has no storage left for them.
+    /// </summary>
+    private void Extend(Page* page)
     {
-        int count = Math.Min(page->MaxBlocks - page->Capacity, Math.Max(1, (int)(4096 / page->BlockSize)));
+        int count = CarveCount(page->BlockSize, page->MaxBlocks, page->Capacity);
         if (count <= 0) return;
+        nuint end = CarveEnd(page->BlockSize, page->MaxBlocks, page->Capacity);
+        nuint committed = CommittedPrefix(page);
+        if (end > committed)
+        {
+            // Reserve ahead by doubling what the page has (a busy bin's page costs a few reservations, not one per carve);
+            // when storage is short, just what this carve needs, or else what one more block needs.
+            Region region = _regions[page->RegionIndex]!;
+            int start = (int)(page - region.Pages);
+            nuint ahead = Math.Min(CarveEnd(page->BlockSize, page->MaxBlocks, page->MaxBlocks), Math.Max(end, 2 * committed));
+            nuint one = SizeClasses.RoundUpToCommitUnit((nuint)(page->Capacity + 1) * page->BlockSize);
+            if (!EnsureCommitted(region, start, ahead) && !EnsureCommitted(region, start, end) && !EnsureCommitted(region, start, one)) return;
+            count = Math.Min(count, (int)((CommittedPrefix(page) - (nuint)page->Capacity * page->BlockSize) / page->BlockSize));
+        }
         byte* first = page->Start + (nuint)page->Capacity * page->BlockSize;
         for (int i = 0; i < count - 1; i++)
             ((Block*)(first + (nuint)i * page->BlockSize))->Next = (Block*)(first + (nuint)(i + 1) * page->BlockSize);
         ((Block*)(first + (nuint)(count - 1) * page->BlockSize))->Next = page->Free;
         page->Free = (Block*)first;
         page->Capacity += count;
+    }
+
+    /// <summary>Where the storage of a page of <paramref name="maxBlocks"/> blocks must reach for one more carve after <paramref name="carved"/> blocks.</summary>
+    private static nuint CarveEnd(nuint blockSize, int maxBlocks, int carved)
+        => SizeClasses.RoundUpToCommitUnit((nuint)(carved + CarveCount(blockSize, maxBlocks, carved)) * blockSize);
+
+    private static int CarveCount(nuint blockSize, int maxBlocks, int carved) => Math.Min(maxBlocks - carved, Math.Max(1, (int)(4096 / blockSize)));
+
+    /// <summary>Bytes from the page's start that have storage behind them without a gap.</summary>
+    private static nuint CommittedPrefix(Page* page)
+    {
+        nuint bytes = 0;
+        for (int i = 0; i < page->Slices; i++)
+        {
+            bytes += (nuint)page[i].CommittedBytes;
+            if (page[i].CommittedBytes != (int)SizeClasses.SliceSize) break;
+        }
+        return bytes;
     }
 
     private void MoveToFull(ThreadHeap* heap, Page* page)

@@ -20,11 +20,23 @@ internal sealed unsafe partial class KindHeap
     /// <summary>Earliest <see cref="Page.PurgeAt"/> among free spans (0: nothing to purge); read by the purger without the lock.</summary>
     private long _nextPurge;
 
+    /// <summary>
+    /// The first region's size: for a bounded kind its limit and a quarter more, because storage is reserved per OS page
+    /// while address space goes by slices (a kind full of partly used pages and blocks just over a slice boundary runs
+    /// out of slices before it reaches its limit); <see cref="ExactRegionSize"/> is the fallback when the source cannot
+    /// reserve that much (a fixed area).
+    /// </summary>
     private static nuint FirstRegionSize(MemorySource source)
     {
         long limit = source.Limit;
-        if (limit > 0 && limit <= MaxSingleRegion) return RoundUp((nuint)limit, MemorySource.GrowthUnit);
+        if (limit > 0 && limit <= MaxSingleRegion) return RoundUp((nuint)Math.Min(limit + limit / 4, MaxSingleRegion), MemorySource.GrowthUnit);
         return source is AnonymousMemorySource ? 256u << 20 : 64u << 20;
+    }
+
+    private static nuint ExactRegionSize(MemorySource source)
+    {
+        long limit = source.Limit;
+        return limit > 0 && limit <= MaxSingleRegion ? RoundUp((nuint)limit, MemorySource.GrowthUnit) : FirstRegionSize(source);
     }
 
     private static nuint RoundUp(nuint value, nuint unit) => (value + unit - 1) & ~(unit - 1);
@@ -40,9 +52,12 @@ internal sealed unsafe partial class KindHeap
         InsertSpan(head);
     }
 
-    /// <summary>Takes <paramref name="slices"/> committed slices starting on an <paramref name="alignment"/> boundary; null when the kind has no room.</summary>
+    /// <summary>
+    /// Takes <paramref name="slices"/> slices starting on an <paramref name="alignment"/> boundary, the first
+    /// <paramref name="commitBytes"/> of them committed; null when the kind has no room.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)] // rare calls: see AllocLarge
-    private Page* AllocSpanLocked(int slices, nuint alignment, out Region region)
+    private Page* AllocSpanLocked(int slices, nuint alignment, nuint commitBytes, out Region region)
     {
         while (true)
         {
@@ -60,7 +75,7 @@ internal sealed unsafe partial class KindHeap
                 long purgeAt = span->PurgeAt;
                 if (skip > 0) MakeFreeSpan(region, start - skip, skip, purgeAt);
                 if (total - skip - slices > 0) MakeFreeSpan(region, start + slices, total - skip - slices, purgeAt);
-                if (EnsureCommitted(region, start, slices)) return region.Pages + start;
+                if (EnsureCommitted(region, start, commitBytes)) return region.Pages + start;
                 FreeSpanLocked(region, start, slices);
                 return null;
             }
@@ -129,94 +144,96 @@ internal sealed unsafe partial class KindHeap
         return true;
     }
 
-    /// <summary>Makes slices [start, start+count) committed: storage grown or reserved again, within the kind's limit.</summary>
+    /// <summary>
+    /// Makes the first <paramref name="bytes"/> (a multiple of <see cref="SizeClasses.CommitUnit"/>) of the stretch of
+    /// slices from <paramref name="start"/> committed: mapped, then reserved where they are not yet, within the kind's limit.
+    /// </summary>
+    /// <remarks>Slices are mapped whole and ahead of need (that costs no storage), but reserved only as far as asked.</remarks>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)] // rare calls: see AllocLarge
-    private bool EnsureCommitted(Region region, int start, int count)
+    private bool EnsureCommitted(Region region, int start, nuint bytes)
     {
-        int end = start + count;
+        if (bytes == 0) return true;
+        int end = start + (int)((bytes + SizeClasses.SliceSize - 1) >> SizeClasses.SliceShift);
+        nuint lastNeed = bytes - ((nuint)(end - 1 - start) << SizeClasses.SliceShift);
+        if (end > region.Frontier && !TryMapTo(region, end)) return false;
         long missing = 0;
-        for (int i = start; i < Math.Min(end, region.Frontier); i++)
-            if (!region.Pages[i].Committed) missing++;
-        int growEnd = end > region.Frontier ? GrowTarget(region, end) : region.Frontier;
-        long newBytes = (missing + growEnd - region.Frontier) << SizeClasses.SliceShift;
-        if (_limit > 0 && _committedBytes + newBytes > _limit)
+        for (int i = start; i < end; i++) missing += Math.Max(0, (long)Need(i) - region.Pages[i].CommittedBytes);
+        if (missing == 0) return true;
+        // At the limit, storage that free spans still hold (waiting for the purger) is given back first: it is the
+        // kind's own, and the address space has room for new pages elsewhere.
+        if (_limit > 0 && _committedBytes + missing > _limit) DecommitFreeSpans();
+        if (_limit > 0 && _committedBytes + missing > _limit) return false;
+        // One reservation per run of missing storage: a run goes on into the next slice only while this one is needed
+        // whole and the next has nothing reserved yet.
+        for (int i = start; i < end;)
         {
-            growEnd = Math.Max(end, region.Frontier);
-            newBytes = (missing + growEnd - region.Frontier) << SizeClasses.SliceShift;
-            if (_committedBytes + newBytes > _limit) return false;
+            nuint have = (nuint)region.Pages[i].CommittedBytes;
+            if (have >= Need(i)) { i++; continue; }
+            int last = i;
+            while (Need(last) == SizeClasses.SliceSize && last + 1 < end && region.Pages[last + 1].CommittedBytes == 0) last++;
+            nuint from = ((nuint)i << SizeClasses.SliceShift) + have, to = ((nuint)last << SizeClasses.SliceShift) + Need(last);
+            if (!Source.TryRecommit(region.Memory, from, to - from)) return false;
+            for (int j = i; j <= last; j++) MarkCommitted(region, j, Need(j));
+            i = last + 1;
         }
-        for (int i = start; i < Math.Min(end, region.Frontier);)
+        return true;
+
+        nuint Need(int slice) => slice == end - 1 ? lastNeed : SizeClasses.SliceSize;
+    }
+
+    /// <summary>Maps slices up to at least <paramref name="end"/>, ahead by as much as is mapped already (up to 16 MiB).</summary>
+    private bool TryMapTo(Region region, int end)
+    {
+        // Mapping ahead costs address space only (no storage: that is reserved per page), and saves a map call for each
+        // further page; the first map is exact, which keeps creating a kind for one small block cheap.
+        int from = region.Frontier;
+        int target = Math.Min(region.SliceCount, Math.Max(end, from + Math.Min(from, 256)));
+        if (!Source.TryMap(region.Memory, (nuint)from << SizeClasses.SliceShift, (nuint)(target - from) << SizeClasses.SliceShift))
         {
-            if (region.Pages[i].Committed) { i++; continue; }
-            int run = i;
-            while (run < Math.Min(end, region.Frontier) && !region.Pages[run].Committed) run++;
-            if (!Source.TryRecommit(region.Memory, (nuint)i << SizeClasses.SliceShift, (nuint)(run - i) << SizeClasses.SliceShift)) return false;
-            MarkCommitted(region, i, run);
-            i = run;
+            if (target <= end) return false;
+            target = end;
+            if (!Source.TryMap(region.Memory, (nuint)from << SizeClasses.SliceShift, (nuint)(target - from) << SizeClasses.SliceShift)) return false;
         }
-        if (growEnd > region.Frontier)
-        {
-            int from = region.Frontier;
-            if (!Source.TryGrow(region.Memory, (nuint)from << SizeClasses.SliceShift, (nuint)(growEnd - from) << SizeClasses.SliceShift))
-            {
-                // Growing ahead is an optimisation: when storage is short, grow by exactly what is needed.
-                if (growEnd <= end) return false;
-                growEnd = end;
-                if (!Source.TryGrow(region.Memory, (nuint)from << SizeClasses.SliceShift, (nuint)(growEnd - from) << SizeClasses.SliceShift)) return false;
-            }
-            region.Frontier = growEnd;
-            MarkCommitted(region, from, growEnd);
-            // An aligned span can start past the old frontier: the gap it skipped is now storage in a free span.
-            if (from < start) ReleaseLater(region, region.Pages[start - 1].Head, from, start - from);
-            // Slices grown ahead of need sit in a free span: let the purger take them back if they stay unused.
-            if (growEnd > end) ReleaseLater(region, region.Pages + end, end, growEnd - end);
-        }
+        region.Frontier = target;
         return true;
     }
 
-    /// <summary>How far to grow: at least to <paramref name="end"/>, ahead by as much as is mapped already (up to 2 MiB), except under the conservative policy.</summary>
-    private int GrowTarget(Region region, int end)
+    /// <summary>Notes that the first <paramref name="bytes"/> of a slice (at least what it had) are reserved now.</summary>
+    private void MarkCommitted(Region region, int slice, nuint bytes)
     {
-        if (Conservative) return end;
-        // Grow by what is already mapped, at most 2 MiB ahead: a grow (fallocate + mmap, ~30 us) then serves thousands of
-        // small blocks, while the storage held ahead of need stays a small part of the file (it counts in st_blocks, and
-        // on tmpfs it is RAM). The first grow is exact, which keeps creating a kind for one small block cheap.
-        int ahead = Math.Min(region.Frontier, 32);
-        return Math.Min(region.SliceCount, Math.Max(end, region.Frontier + ahead));
+        Page* page = region.Pages + slice;
+        long delta = (long)bytes - page->CommittedBytes;
+        // A slice with nothing reserved reads as zeros (fresh, or punched); one that had storage keeps its verdict.
+        if (page->CommittedBytes == 0) page->Zeroed = true;
+        page->CommittedBytes = (int)bytes;
+        _committedBytes += delta;
+        if (page->State != SliceState.Free) _activeBytes += delta;
     }
 
-    private void MarkCommitted(Region region, int from, int to)
-    {
-        for (int i = from; i < to; i++)
-        {
-            region.Pages[i].Committed = true;
-            region.Pages[i].Zeroed = true;
-        }
-        _committedBytes += (long)(to - from) << SizeClasses.SliceShift;
-    }
-
-    /// <summary>Gives back the storage of the committed slices in [start, start+count), if the source can.</summary>
+    /// <summary>Gives back the storage of the slices in [start, start+count), if the source can.</summary>
     private void DecommitRange(Region region, int start, int count)
     {
         int end = start + count;
         for (int i = start; i < end && !_cannotDecommit;)
         {
-            if (!region.Pages[i].Committed) { i++; continue; }
-            int run = i;
-            while (run < end && region.Pages[run].Committed) run++;
-            if (!Source.Decommit(region.Memory, (nuint)i << SizeClasses.SliceShift, (nuint)(run - i) << SizeClasses.SliceShift))
+            if (region.Pages[i].CommittedBytes == 0) { i++; continue; }
+            // One hole punch per run of reserved storage: a run goes on into the next slice only past a whole slice.
+            int last = i;
+            while (region.Pages[last].CommittedBytes == (int)SizeClasses.SliceSize && last + 1 < end && region.Pages[last + 1].CommittedBytes > 0) last++;
+            nuint from = (nuint)i << SizeClasses.SliceShift, to = ((nuint)last << SizeClasses.SliceShift) + (nuint)region.Pages[last].CommittedBytes;
+            if (!Source.Decommit(region.Memory, from, to - from))
             {
                 // Without hole punching (ramfs) the kind keeps freed storage and reuses it; it never aborts.
                 _cannotDecommit = !Source.CanDecommit;
                 return;
             }
-            for (int j = i; j < run; j++)
+            for (int j = i; j <= last; j++)
             {
-                region.Pages[j].Committed = false;
+                _committedBytes -= region.Pages[j].CommittedBytes;
+                region.Pages[j].CommittedBytes = 0;
                 region.Pages[j].Zeroed = true;
             }
-            _committedBytes -= (long)(run - i) << SizeClasses.SliceShift;
-            i = run;
+            i = last + 1;
         }
     }
 
@@ -252,13 +269,6 @@ internal sealed unsafe partial class KindHeap
         }
         MakeFreeSpan(region, start, count, 0);
         if (purgeAt != 0) SchedulePurge(region.Pages + start, purgeAt);
-    }
-
-    /// <summary>Committed slices [from, from+count) sit unused in the free span headed by <paramref name="span"/>: give them back per the policy.</summary>
-    private void ReleaseLater(Region region, Page* span, int from, int count)
-    {
-        if (Conservative) DecommitRange(region, from, count);
-        else SchedulePurge(span, Environment.TickCount64 + PurgeDelayMs);
     }
 
     private void SchedulePurge(Page* span, long purgeAt)
@@ -301,6 +311,20 @@ internal sealed unsafe partial class KindHeap
         span->Next = span->Prev = null;
     }
 
+    /// <summary>Gives back the storage of every free span now.</summary>
+    private void DecommitFreeSpans()
+    {
+        for (int bin = 0; bin < SpanBinCount && !_cannotDecommit; bin++)
+        {
+            for (Page* span = (Page*)_freeSpans[bin]; span != null; span = span->Next)
+            {
+                Region region = _regions[span->RegionIndex]!;
+                DecommitRange(region, (int)(span - region.Pages), span->Slices);
+                span->PurgeAt = 0;
+            }
+        }
+    }
+
     /// <summary>Gives back the storage of spans that have been free longer than the purge delay, and notes when the next is due.</summary>
     private void PurgeExpiredLocked(long now)
     {
@@ -327,13 +351,16 @@ internal sealed unsafe partial class KindHeap
     private Page* NewSmallPage(ThreadHeap* heap, int bin)
     {
         int slices = SizeClasses.PageSlices(bin);
-        Page* page = AllocSpanLocked(slices, SizeClasses.PageAlignment(slices), out Region region);
+        nuint blockSize = SizeClasses.BlockSize(bin);
+        int maxBlocks = (int)(((nuint)slices << SizeClasses.SliceShift) / blockSize);
+        // Storage for the first carve only (see Extend): a page that stays nearly empty then costs an OS page or two.
+        Page* page = AllocSpanLocked(slices, SizeClasses.PageAlignment(slices), CarveEnd(blockSize, maxBlocks, 0), out Region region);
         if (page == null) return null;
         InitializeSpan(region, page, slices, SliceState.Small);
         page->Owner = heap;
         page->Bin = (short)bin;
-        page->BlockSize = SizeClasses.BlockSize(bin);
-        page->MaxBlocks = (int)(((nuint)slices << SizeClasses.SliceShift) / page->BlockSize);
+        page->BlockSize = blockSize;
+        page->MaxBlocks = maxBlocks;
         return page;
     }
 
@@ -344,12 +371,14 @@ internal sealed unsafe partial class KindHeap
     {
         bool zeroed = true;
         region.Touch((int)(head - region.Pages) + slices - 1);
+        long committed = 0;
         for (int i = 0; i < slices; i++)
         {
             head[i].Head = head;
             head[i].State = state;
             zeroed &= head[i].Zeroed;
             head[i].Zeroed = false;
+            committed += head[i].CommittedBytes;
         }
         nuint offset = (nuint)(head - region.Pages) << SizeClasses.SliceShift;
         head->Start = region.Base + offset;
@@ -362,7 +391,7 @@ internal sealed unsafe partial class KindHeap
         head->IsFull = 0;
         head->Next = head->Prev = null;
         head->PurgeAt = 0;
-        _activeBytes += (long)slices << SizeClasses.SliceShift;
+        _activeBytes += committed;
         return zeroed;
     }
 
@@ -370,7 +399,7 @@ internal sealed unsafe partial class KindHeap
     private void FreePageLocked(Page* page)
     {
         Region region = _regions[page->RegionIndex]!;
-        _activeBytes -= (long)page->Slices << SizeClasses.SliceShift;
+        for (int i = 0; i < page->Slices; i++) _activeBytes -= page[i].CommittedBytes;
         FreeSpanLocked(region, (int)(page - region.Pages), page->Slices);
     }
 }

@@ -34,8 +34,10 @@ internal sealed unsafe partial class KindHeap
         for (int i = 0; i < region.SliceCount; i++)
         {
             Page* slice = region.Pages + i;
-            if (slice->Committed) committed += (long)SizeClasses.SliceSize;
-            if (slice->Committed && i >= region.Frontier) problems.Add($"region {region.Index} slice {i} committed beyond the frontier {region.Frontier}");
+            committed += slice->CommittedBytes;
+            if (slice->CommittedBytes > 0 && i >= region.Frontier) problems.Add($"region {region.Index} slice {i} committed beyond the frontier {region.Frontier}");
+            if (slice->CommittedBytes < 0 || (nuint)slice->CommittedBytes > SizeClasses.SliceSize || (nuint)slice->CommittedBytes % SizeClasses.CommitUnit != 0)
+                problems.Add($"region {region.Index} slice {i} has {slice->CommittedBytes} committed bytes");
         }
         for (int i = 0; i < region.SliceCount;)
         {
@@ -50,12 +52,14 @@ internal sealed unsafe partial class KindHeap
             }
             else
             {
-                active += (long)slices << SizeClasses.SliceShift;
                 for (int j = 0; j < slices; j++)
                 {
                     if (head[j].Head != head || head[j].State != head->State) problems.Add($"page at {i}: slice {i + j} does not belong to it");
-                    if (!head[j].Committed) problems.Add($"page at {i}: slice {i + j} is in use but not committed");
+                    active += head[j].CommittedBytes;
                 }
+                // Every byte handed out (a large block, a page's carved blocks) must have storage behind it.
+                nuint used = head->State == SliceState.Large ? head->BlockSize : (nuint)head->Capacity * head->BlockSize;
+                if (CommittedPrefix(head) < used) problems.Add($"page at {i}: {used} bytes handed out but only {CommittedPrefix(head)} committed");
                 if (head->State == SliceState.Large) ValidateLarge(head, problems);
                 else ValidateSmallPage(head, problems);
             }
@@ -65,7 +69,7 @@ internal sealed unsafe partial class KindHeap
 
     private static void ValidateLarge(Page* span, List<string> problems)
     {
-        if (span->BlockSize != (nuint)span->Slices << SizeClasses.SliceShift) problems.Add($"large block at 0x{(nuint)span->Start:x}: size {span->BlockSize} does not match its {span->Slices} slices");
+        if (span->BlockSize > (nuint)span->Slices << SizeClasses.SliceShift || span->BlockSize <= (nuint)(span->Slices - 1) << SizeClasses.SliceShift) problems.Add($"large block at 0x{(nuint)span->Start:x}: size {span->BlockSize} does not match its {span->Slices} slices");
         if ((span->Bits[0] & 1) == 0) problems.Add($"large block at 0x{(nuint)span->Start:x} is not marked allocated");
         if (CountBits(span, 1, span->BlockSize) != 0) problems.Add($"large block at 0x{(nuint)span->Start:x} has allocation bits inside it");
     }

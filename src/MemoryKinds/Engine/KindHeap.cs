@@ -62,6 +62,7 @@ internal sealed unsafe partial class KindHeap
         try
         {
             first = Region.TryCreate(source, FirstRegionSize(source), 0)
+                ?? (FirstRegionSize(source) != ExactRegionSize(source) ? Region.TryCreate(source, ExactRegionSize(source), 0) : null)
                 ?? throw new OutOfMemoryException($"No address space left for kind '{name}'.");
             var heap = new KindHeap(name, slot, uid, source, conservative, first);
             AddressMap.Register(first.Base, first.Size, AddressMap.Encode(slot, 0));

@@ -5,8 +5,8 @@ namespace MemoryKinds.Engine;
 
 /// <summary>
 /// One reservation of a kind: address space from the source plus its out-of-band metadata (a <see cref="Page"/> per
-/// 64 KiB slice and the block bitmaps). Slices below <see cref="Frontier"/> have been grown into (mapped); each says in
-/// <see cref="Page.Committed"/> whether storage backs it right now.
+/// 64 KiB slice and the block bitmaps). Slices below <see cref="Frontier"/> are mapped; each says in
+/// <see cref="Page.CommittedBytes"/> how much of it storage backs right now.
 /// </summary>
 internal sealed unsafe class Region
 {
@@ -15,7 +15,7 @@ internal sealed unsafe class Region
     public readonly Page* Pages;
     public readonly ulong* Bits;
     public readonly int SliceCount;
-    /// <summary>Slices [0, Frontier) have been grown into; the rest was never touched.</summary>
+    /// <summary>Slices [0, Frontier) are mapped (with storage only where reserved); the rest was never touched.</summary>
     public int Frontier;
     /// <summary>One past the highest slice whose metadata was ever written (free-span heads and tails can lie past the frontier).</summary>
     private int _written;

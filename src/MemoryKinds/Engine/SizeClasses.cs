@@ -15,6 +15,15 @@ internal static class SizeClasses
     public const int SliceShift = 16;
     public const nuint SliceSize = (nuint)1 << SliceShift;
 
+    /// <summary>
+    /// The unit in which storage is reserved and given back: the OS page (at most a slice). Slices are mapped whole, but
+    /// a page or large block reserves only the OS pages it hands out, so a partly used page or a block just over a slice
+    /// boundary costs its bytes, not whole slices, against the kind's limit and the file system.
+    /// </summary>
+    public static readonly nuint CommitUnit = (nuint)Math.Min(Environment.SystemPageSize, (int)SliceSize);
+
+    public static nuint RoundUpToCommitUnit(nuint bytes) => (bytes + CommitUnit - 1) & ~(CommitUnit - 1);
+
     /// <summary>Bin of a request of <c>s + 1</c> bytes, for <c>s &lt; SmallMax</c> (callers pass size-1 so 0 bytes falls outside).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static int BinOfSizeMinusOne(nuint s)

@@ -62,8 +62,12 @@ internal unsafe struct Page
     public int MaxBlocks;
     public int Slices;
     public int RegionIndex;
-    /// <summary>This slice has storage behind it.</summary>
-    public bool Committed;
+    /// <summary>
+    /// Bytes of storage behind this slice, from its start: a multiple of <see cref="SizeClasses.CommitUnit"/>, at most
+    /// the slice. Only this prefix may be touched; the rest is a hole (or not yet mapped) and would take file blocks on a
+    /// write, which could SIGBUS on a full file system.
+    /// </summary>
+    public int CommittedBytes;
     /// <summary>This slice's storage reads as zeros (fresh or decommitted, and not handed out since).</summary>
     public bool Zeroed;
     /// <summary>Links in a heap's bin list or full list, or in a free-span list.</summary>

@@ -123,17 +123,23 @@ public sealed unsafe class FileMemorySource : MemorySource
 
     /// <inheritdoc/>
     public override bool TryGrow(in MemoryRegion region, nuint offset, nuint length)
+        => TryMap(region, offset, length) && TryRecommit(region, offset, length);
+
+    /// <summary>
+    /// Extends the file (sparse: no blocks) to cover the range and maps it <c>MAP_SHARED</c>. Nothing in the range may be
+    /// written until <see cref="TryRecommit"/> has reserved it: a write into a hole takes blocks, and on a full file
+    /// system raises SIGBUS.
+    /// </summary>
+    public override bool TryMap(in MemoryRegion region, nuint offset, nuint length)
     {
         long fileOffset = region.SourceOffset + (long)offset, end = fileOffset + (long)length;
-        // A write past RLIMIT_FSIZE raises SIGXFSZ, which kills the process: refuse instead.
+        // Extending a file past RLIMIT_FSIZE raises SIGXFSZ, which kills the process: refuse instead.
         if (end > Os.FileSizeLimit()) return Fail(Errno.EFBIG);
-        // Without KEEP_SIZE, fallocate also extends the file, so the mapping below never reaches past its end.
-        int errno = Reserve(fileOffset, (long)length, keepSize: end <= _fileSize);
+        // The file must reach past the mapping: a page of a mapping beyond the end of its file raises SIGBUS when touched.
+        int errno = end > _fileSize ? Os.Truncate(_fd, end) : 0;
         if (errno == 0) errno = Os.MapFileFixed(region.Base + offset, length, _fd, fileOffset);
         if (errno != 0)
         {
-            // ext4 can keep part of a failed request: give it back, and the size too, so the file is as it was.
-            Os.PunchHole(_fd, fileOffset, (long)length);
             if (end > _fileSize) Os.Truncate(_fd, _fileSize);
             return Fail(errno);
         }
@@ -148,7 +154,7 @@ public sealed unsafe class FileMemorySource : MemorySource
         return true;
     }
 
-    /// <inheritdoc/>
+    /// <summary>Reserves file blocks for the range (fresh from <see cref="TryMap"/> or punched by <see cref="Decommit"/>), which reads as zeros.</summary>
     public override bool TryRecommit(in MemoryRegion region, nuint offset, nuint length)
         => TryReserveBlocks(region.SourceOffset + (long)offset, (long)length);
 

@@ -20,7 +20,10 @@ namespace MemoryKinds;
 /// <item><term><c>destroy</c></term><description><see cref="Release"/> for each region, then <see cref="Dispose()"/>.</description></item>
 /// <item><term><c>get_capacity</c></term><description><see cref="Capacity"/>.</description></item>
 /// </list>
-/// <para>Offsets and lengths passed to the grow, recommit and decommit calls are multiples of <see cref="GrowthUnit"/> and lie inside the region.</para>
+/// <para>The engine maps a stretch with <see cref="TryMap"/> before it reserves any of it with <see cref="TryRecommit"/>, and reserves
+/// only the OS pages it hands out. Offsets and lengths passed to <see cref="TryMap"/> and <see cref="TryGrow"/> are multiples of
+/// <see cref="GrowthUnit"/>; those passed to <see cref="TryRecommit"/> and <see cref="Decommit"/> are multiples of the OS page size
+/// (<see cref="Environment.SystemPageSize"/>). All lie inside the region.</para>
 /// </remarks>
 public abstract unsafe class MemorySource : IDisposable
 {
@@ -58,7 +61,16 @@ public abstract unsafe class MemorySource : IDisposable
     /// <returns><see langword="false"/> when storage is exhausted; the range is then left as it was.</returns>
     public abstract bool TryGrow(in MemoryRegion region, nuint offset, nuint length);
 
-    /// <summary>Backs again a range that <see cref="Decommit"/> gave away; it must read as zeros afterwards.</summary>
+    /// <summary>
+    /// Makes [<paramref name="offset"/>, <paramref name="offset"/>+<paramref name="length"/>) of the region, never mapped
+    /// before, addressable without reserving storage for it: the engine then reserves the parts it hands out with
+    /// <see cref="TryRecommit"/> (which must then also accept ranges never backed before). The default calls
+    /// <see cref="TryGrow"/>, which reserves the whole range at once: correct, but the storage is then used before the engine counts it.
+    /// </summary>
+    /// <returns><see langword="false"/> when the range cannot be mapped; it is then left as it was.</returns>
+    public virtual bool TryMap(in MemoryRegion region, nuint offset, nuint length) => TryGrow(region, offset, length);
+
+    /// <summary>Backs again a range that <see cref="Decommit"/> gave away, or one <see cref="TryMap"/> mapped; it must read as zeros afterwards.</summary>
     /// <returns><see langword="false"/> when storage is exhausted; the range is then left decommitted.</returns>
     public abstract bool TryRecommit(in MemoryRegion region, nuint offset, nuint length);
 
