@@ -21,15 +21,15 @@ internal sealed unsafe partial class KindHeap
     private long _nextPurge;
 
     /// <summary>
-    /// The first region's size: for a bounded kind its limit and a quarter more, because storage is reserved per OS page
-    /// while address space goes by slices (a kind full of partly used pages and blocks just over a slice boundary runs
-    /// out of slices before it reaches its limit); <see cref="ExactRegionSize"/> is the fallback when the source cannot
-    /// reserve that much (a fixed area).
+    /// The first region's size: for a bounded kind twice its limit, because storage is reserved per OS page while address
+    /// space goes by slices (a kind full of partly used pages, or of blocks just over a slice boundary, would run out of
+    /// slices before it reaches its limit); address space costs nothing, and the metadata only where it is touched.
+    /// <see cref="ExactRegionSize"/> is the fallback when the source cannot reserve that much (a fixed area).
     /// </summary>
     private static nuint FirstRegionSize(MemorySource source)
     {
         long limit = source.Limit;
-        if (limit > 0 && limit <= MaxSingleRegion) return RoundUp((nuint)Math.Min(limit + limit / 4, MaxSingleRegion), MemorySource.GrowthUnit);
+        if (limit > 0 && limit <= MaxSingleRegion) return RoundUp((nuint)Math.Min(2 * limit, MaxSingleRegion), MemorySource.GrowthUnit);
         return source is AnonymousMemorySource ? 256u << 20 : 64u << 20;
     }
 
@@ -203,11 +203,12 @@ internal sealed unsafe partial class KindHeap
     {
         Page* page = region.Pages + slice;
         long delta = (long)bytes - page->CommittedBytes;
-        // A slice with nothing reserved reads as zeros (fresh, or punched); one that had storage keeps its verdict.
-        if (page->CommittedBytes == 0) page->Zeroed = true;
+        // A free slice with nothing reserved reads as zeros (fresh, or punched); one that had storage keeps its verdict.
+        // A slice in use (a page reserving as it fills) is being written: it must not say zeros when it is freed.
+        if (page->State != SliceState.Free) _activeBytes += delta;
+        else if (page->CommittedBytes == 0) page->Zeroed = true;
         page->CommittedBytes = (int)bytes;
         _committedBytes += delta;
-        if (page->State != SliceState.Free) _activeBytes += delta;
     }
 
     /// <summary>Gives back the storage of the slices in [start, start+count), if the source can.</summary>

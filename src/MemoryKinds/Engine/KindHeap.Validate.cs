@@ -56,6 +56,8 @@ internal sealed unsafe partial class KindHeap
                 {
                     if (head[j].Head != head || head[j].State != head->State) problems.Add($"page at {i}: slice {i + j} does not belong to it");
                     active += head[j].CommittedBytes;
+                    // A slice in use is written to: if it said "zeros", a zeroed allocation over it after it is freed would skip clearing.
+                    if (head[j].Zeroed) problems.Add($"page at {i}: slice {i + j} is in use but marked as reading zeros");
                 }
                 // Every byte handed out (a large block, a page's carved blocks) must have storage behind it.
                 nuint used = head->State == SliceState.Large ? head->BlockSize : (nuint)head->Capacity * head->BlockSize;
