@@ -6,15 +6,13 @@ namespace MemoryKinds.Tests.SafeSurface;
 /// <summary>KindStream with the framework's stream consumers: JsonSerializer, GZip and Brotli, CopyToAsync to and from other streams.</summary>
 public class KindStreamInteropTests
 {
-    private sealed record Order(int Id, string Customer, decimal[] Lines, DateTime Placed);
+    internal sealed record Order(int Id, string Customer, decimal[] Lines, DateTime Placed);
 
     [Fact]
     public async Task JsonSerializerWritesIntoTheStreamAndReadsBackAfterRewinding()
     {
         using MemoryKind kind = SafeKinds.Create("tmpfs");
-        Order[] orders = Enumerable.Range(0, 3000)
-            .Select(i => new Order(i, $"customer {i % 97}", [i, i * 0.5m, -i], new DateTime(2024, 1, 1).AddMinutes(i)))
-            .ToArray();
+        Order[] orders = Orders();
         using var stream = new KindStream(kind, segmentSize: 4096);
         JsonSerializer.Serialize(stream, orders);
         Assert.Equal(JsonSerializer.SerializeToUtf8Bytes(orders), KindStreamTests.ReadAll(stream));
@@ -132,7 +130,11 @@ public class KindStreamInteropTests
         return data;
     }
 
-    private static void AssertSameOrders(Order[] expected, Order[]? actual)
+    internal static Order[] Orders() => Enumerable.Range(0, 3000)
+        .Select(i => new Order(i, $"customer {i % 97}", [i, i * 0.5m, -i], new DateTime(2024, 1, 1).AddMinutes(i)))
+        .ToArray();
+
+    internal static void AssertSameOrders(Order[] expected, Order[]? actual)
     {
         Assert.NotNull(actual);
         Assert.Equal(expected.Length, actual.Length);
