@@ -13,8 +13,9 @@ namespace MemoryKinds;
 /// more. When the current segment has less room than a <see cref="GetMemory"/> or <see cref="GetSpan"/> asks for, a new
 /// segment is started and the rest of the current one is left unused.</para>
 /// <para><see cref="Reset"/> and <see cref="Dispose"/> give every segment back to the kind. The kind's own per-thread
-/// caches make the next allocation cheap, and a <see cref="WrittenSequence"/> or buffer kept from before then throws
-/// <see cref="ObjectDisposedException"/> on use instead of showing bytes written later. Not thread-safe. A writer that
+/// caches make the next allocation cheap, and a <see cref="WrittenSequence"/> or a <see cref="Memory{T}"/> from
+/// <see cref="GetMemory"/> kept from before then throws <see cref="ObjectDisposedException"/> on use instead of showing
+/// bytes written later (a <see cref="Span{T}"/> kept from before is a raw view and cannot be checked). Not thread-safe. A writer that
 /// is never disposed keeps its segments until the kind is disposed (there is no finalizer); the writer does not own
 /// the kind.</para>
 /// </remarks>
@@ -83,7 +84,7 @@ public sealed class KindBufferWriter : IBufferWriter<byte>, IDisposable
     {
         ThrowIfDisposed();
         ArgumentOutOfRangeException.ThrowIfNegative(count);
-        int free = _last is null ? 0 : _last.Free.Length;
+        int free = _last is null ? 0 : _last.Unwritten.Length;
         if (count > free) throw new ArgumentOutOfRangeException(nameof(count), count, $"Cannot advance past the end of the buffer returned last ({free} bytes left).");
         _last?.Advance(count);
     }
@@ -99,9 +100,9 @@ public sealed class KindBufferWriter : IBufferWriter<byte>, IDisposable
         ThrowIfDisposed();
         ArgumentOutOfRangeException.ThrowIfNegative(sizeHint);
         int needed = Math.Max(sizeHint, 1);
-        if (_last is not null && _last.Free.Length >= needed) return _last.Free;
+        if (_last is not null && _last.Unwritten.Length >= needed) return _last.Unwritten;
         AddSegment(Math.Max(needed, _segmentSize));
-        return _last!.Free;
+        return _last!.Unwritten;
     }
 
     /// <summary>A span of at least <paramref name="sizeHint"/> bytes (at least 1 when it is 0) to write into, then <see cref="Advance"/>.</summary>

@@ -23,9 +23,9 @@ internal sealed class KindSequenceSegment : ReadOnlySequenceSegment<byte>
     public int Written => Memory.Length;
 
     /// <summary>The unwritten rest of the block.</summary>
-    public Memory<byte> Free => Block.Memory[Written..];
+    public Memory<byte> Unwritten => Block.Memory[Written..];
 
-    /// <summary>Counts <paramref name="count"/> more bytes, at most <see cref="Free"/>'s length, as written.</summary>
+    /// <summary>Counts <paramref name="count"/> more bytes, at most <see cref="Unwritten"/>'s length, as written.</summary>
     public void Advance(int count) => Memory = Block.Memory[..(Written + count)];
 
     /// <summary>Appends <paramref name="next"/> after this node.</summary>
