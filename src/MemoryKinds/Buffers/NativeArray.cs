@@ -9,16 +9,21 @@ namespace MemoryKinds;
 /// viewable as a <see cref="Span{T}"/>; <see cref="Dispose"/> frees it.
 /// </summary>
 /// <remarks>
+/// <para>An array may hold more than <see cref="int.MaxValue"/> elements (one block of the kind): use
+/// <see cref="LongLength"/>, the <see cref="long"/> indexer and <see cref="AsSpan(long, int)"/> for those. Members that
+/// can only express an <see cref="int"/> count (<see cref="Length"/>, <see cref="Span"/>, <see cref="AsSpan()"/>,
+/// <see cref="ToArray"/>) throw <see cref="OverflowException"/> on such an array, as <see cref="Array.Length"/> does.</para>
+/// <para>
 /// Every member checks that neither the array nor its kind is disposed (<see cref="ObjectDisposedException"/>), so the
 /// array never touches freed or unmapped memory; spans and <c>ref</c>s taken earlier are raw views and cannot be checked.
 /// Disposing the kind while another thread is using the array is a race in the caller. Not thread-safe. An array that is
-/// never disposed keeps its block until the kind is disposed (there is no finalizer).
+/// never disposed keeps its block until the kind is disposed (there is no finalizer).</para>
 /// </remarks>
 /// <typeparam name="T">An unmanaged element type.</typeparam>
 public sealed unsafe class NativeArray<T> : IDisposable, IEnumerable<T> where T : unmanaged
 {
     private readonly MemoryKind _kind;
-    private readonly int _length;
+    private readonly long _length;
     private T* _items;
     private bool _disposed;
 
@@ -28,12 +33,20 @@ public sealed unsafe class NativeArray<T> : IDisposable, IEnumerable<T> where T 
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="length"/> is negative.</exception>
     /// <exception cref="OutOfMemoryException">The kind cannot give that much.</exception>
     /// <exception cref="ObjectDisposedException">The kind is disposed.</exception>
-    public NativeArray(int length, MemoryKind? kind = null)
+    public NativeArray(int length, MemoryKind? kind = null) : this((long)length, kind) { }
+
+    /// <summary>Allocates an array of <paramref name="length"/> zeroed elements in <paramref name="kind"/>; the length may exceed <see cref="int.MaxValue"/>.</summary>
+    /// <param name="length">The number of elements.</param>
+    /// <param name="kind">The kind to allocate from; null for <see cref="MemoryKind.Default"/>.</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="length"/> is negative.</exception>
+    /// <exception cref="OutOfMemoryException">The kind cannot give that much, or the size does not fit in the address space.</exception>
+    /// <exception cref="ObjectDisposedException">The kind is disposed.</exception>
+    public NativeArray(long length, MemoryKind? kind = null)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(length);
         _kind = kind ?? MemoryKind.Default;
         _length = length;
-        _items = (T*)_kind.AllocZeroed((nuint)(uint)length, (nuint)sizeof(T));
+        _items = (T*)_kind.AllocZeroed(NativeList<T>.ByteCount(length), 1);
     }
 
     /// <summary>Allocates an array in <paramref name="kind"/> holding a copy of <paramref name="items"/>.</summary>
@@ -46,14 +59,18 @@ public sealed unsafe class NativeArray<T> : IDisposable, IEnumerable<T> where T 
         _kind = kind ?? MemoryKind.Default;
         _length = items.Length;
         _items = (T*)_kind.Alloc(NativeList<T>.ByteCount(items.Length));
-        items.CopyTo(new Span<T>(_items, _length));
+        items.CopyTo(new Span<T>(_items, items.Length));
     }
 
     /// <summary>The kind that holds the elements.</summary>
     public MemoryKind Kind => _kind;
 
     /// <summary>The number of elements (still readable after disposal).</summary>
-    public int Length => _length;
+    /// <exception cref="OverflowException">The array holds more than <see cref="int.MaxValue"/> elements; use <see cref="LongLength"/>.</exception>
+    public int Length => checked((int)_length);
+
+    /// <summary>The number of elements as a <see cref="long"/> (still readable after disposal).</summary>
+    public long LongLength => _length;
 
     /// <summary>Whether the array, or the kind that holds it, has been disposed.</summary>
     public bool IsDisposed => _disposed || _kind.IsDisposed;
@@ -67,30 +84,63 @@ public sealed unsafe class NativeArray<T> : IDisposable, IEnumerable<T> where T 
         get
         {
             T* items = Items;
-            if ((uint)index >= (uint)_length) ThrowIndex(index);
+            if ((uint)index >= (ulong)_length) ThrowIndex(index);
+            return ref items[index];
+        }
+    }
+
+    /// <summary>The element at <paramref name="index"/>, by reference; the index may exceed <see cref="int.MaxValue"/>.</summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="index"/> is negative or not less than <see cref="LongLength"/>.</exception>
+    /// <exception cref="ObjectDisposedException">The array or its kind is disposed.</exception>
+    public ref T this[long index]
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get
+        {
+            T* items = Items;
+            if ((ulong)index >= (ulong)_length) ThrowIndex(index);
             return ref items[index];
         }
     }
 
     /// <summary>All the elements as a span.</summary>
+    /// <exception cref="OverflowException">The array holds more than <see cref="int.MaxValue"/> elements.</exception>
     /// <exception cref="ObjectDisposedException">The array or its kind is disposed.</exception>
-    public Span<T> Span => new(Items, _length);
+    public Span<T> Span => AsSpan();
 
     /// <summary>All the elements as a span.</summary>
+    /// <exception cref="OverflowException">The array holds more than <see cref="int.MaxValue"/> elements.</exception>
     /// <exception cref="ObjectDisposedException">The array or its kind is disposed.</exception>
-    public Span<T> AsSpan() => new(Items, _length);
+    public Span<T> AsSpan() => new(Items, Length);
 
     /// <summary>The elements from <paramref name="start"/> to the end as a span.</summary>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="start"/> is outside [0, <see cref="Length"/>].</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="start"/> is outside [0, <see cref="LongLength"/>].</exception>
+    /// <exception cref="OverflowException">More than <see cref="int.MaxValue"/> elements follow <paramref name="start"/>.</exception>
     /// <exception cref="ObjectDisposedException">The array or its kind is disposed.</exception>
-    public Span<T> AsSpan(int start) => AsSpan().Slice(start);
+    public Span<T> AsSpan(int start)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(start);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(start, _length);
+        return AsSpan(start, checked((int)(_length - start)));
+    }
 
     /// <summary><paramref name="length"/> elements from <paramref name="start"/> as a span.</summary>
     /// <exception cref="ArgumentOutOfRangeException">The range is outside the array.</exception>
     /// <exception cref="ObjectDisposedException">The array or its kind is disposed.</exception>
-    public Span<T> AsSpan(int start, int length) => AsSpan().Slice(start, length);
+    public Span<T> AsSpan(int start, int length) => AsSpan((long)start, length);
+
+    /// <summary><paramref name="length"/> elements from <paramref name="start"/> as a span; <paramref name="start"/> may exceed <see cref="int.MaxValue"/>.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">The range is outside the array.</exception>
+    /// <exception cref="ObjectDisposedException">The array or its kind is disposed.</exception>
+    public Span<T> AsSpan(long start, int length)
+    {
+        T* items = Items;
+        if ((ulong)start > (ulong)_length || (ulong)length > (ulong)(_length - start)) ThrowRange(start, length);
+        return new Span<T>(items + start, length);
+    }
 
     /// <summary>Copies the elements into a new managed array.</summary>
+    /// <exception cref="OverflowException">The array holds more than <see cref="int.MaxValue"/> elements.</exception>
     /// <exception cref="ObjectDisposedException">The array or its kind is disposed.</exception>
     public T[] ToArray() => AsSpan().ToArray();
 
@@ -140,13 +190,16 @@ public sealed unsafe class NativeArray<T> : IDisposable, IEnumerable<T> where T 
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private void ThrowIndex(int index) => throw new ArgumentOutOfRangeException(nameof(index), index, $"The index must be at least 0 and less than the length {_length}.");
+    private void ThrowIndex(long index) => throw new ArgumentOutOfRangeException(nameof(index), index, $"The index must be at least 0 and less than the length {_length}.");
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void ThrowRange(long start, int length) => throw new ArgumentOutOfRangeException(nameof(start), $"The range of {length} elements at {start} is outside the array of length {_length}.");
 
     /// <summary>Enumerates a <see cref="NativeArray{T}"/>; each step checks that the array and its kind are not disposed.</summary>
     public struct Enumerator : IEnumerator<T>
     {
         private readonly NativeArray<T> _array;
-        private int _index;
+        private long _index;
 
         internal Enumerator(NativeArray<T> array)
         {

@@ -229,11 +229,10 @@ public sealed unsafe class NativeList<T> : IDisposable, IEnumerable<T> where T :
 
     /// <summary>The bytes of <paramref name="count"/> elements.</summary>
     /// <exception cref="OutOfMemoryException">They do not fit in the address space (32-bit processes only).</exception>
-    internal static nuint ByteCount(int count)
+    internal static nuint ByteCount(long count)
     {
-        ulong bytes = (ulong)(uint)count * (ulong)sizeof(T);
-        if (bytes > nuint.MaxValue) throw new OutOfMemoryException($"{count} elements of {sizeof(T)} bytes do not fit in the address space.");
-        return (nuint)bytes;
+        if ((ulong)count > nuint.MaxValue / (nuint)sizeof(T)) throw new OutOfMemoryException($"{count} elements of {sizeof(T)} bytes do not fit in the address space.");
+        return (nuint)count * (nuint)sizeof(T);
     }
 
     /// <summary>Grows to at least <paramref name="required"/> elements, doubling the capacity when that is more.</summary>
