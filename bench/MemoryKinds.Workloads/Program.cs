@@ -59,6 +59,8 @@ internal sealed class Run
     public List<SpaceWorkloads.FillResult> Fills { get; } = new();
     public List<SpaceWorkloads.MixedResult> Mixed { get; } = new();
     public List<SpaceWorkloads.MixedFillResult> MixedFills { get; } = new();
+    public List<ConservativeWorkloads.CycleResult> Cycles { get; } = new();
+    public List<ConservativeWorkloads.PairResult> Pairs { get; } = new();
     public TimeSpan Elapsed => _clock.Elapsed;
 
     /// <summary>
@@ -115,7 +117,7 @@ internal sealed class Run
         workloads = workloads.Where(w => Wanted(w.Group, w.Name)).ToList();
         var kindContenders = Wanted("kinds") ? KindWorkloads.All() : new();
         var fillContenders = Wanted("space-fill") ? SpaceWorkloads.FillContenders(Dirs.Shm) : new();
-        _steps = workloads.Count + (Wanted("kinds") ? 2 : 0) + (Wanted("space-fill") ? 1 : 0) + (Wanted("space-bounded") ? 1 : 0) + (Wanted("space-mixed") ? 1 : 0);
+        _steps = workloads.Count + (Wanted("kinds") ? 2 : 0) + (Wanted("space-fill") ? 1 : 0) + (Wanted("space-bounded") ? 1 : 0) + (Wanted("conservative") ? 1 : 0) + (Wanted("space-mixed") ? 1 : 0);
 
         foreach (IWorkload w in workloads)
         {
@@ -171,6 +173,26 @@ internal sealed class Run
                     MixedFills.Add(r);
                     Console.WriteLine($"    {fc.Name,-40} seed {seed} first {Report.Bytes(r.FirstLive)} refill {Report.Bytes(r.RefillLive)} {r.Where}");
                 }
+        }
+        if (Wanted("conservative"))
+        {
+            int cycles = _mode == "full" ? 10 : _mode == "quick" ? 4 : 2;
+            Progress($"conservative: fill a {Report.Bytes(ConservativeWorkloads.CycleKindSize)} Conservative kind to failure and free all, ×{cycles}; 64 B pairs that empty their page");
+            var conservative = SpaceWorkloads.FillContenders(Dirs.Shm).Concat(SpaceWorkloads.FillContenders(Dirs.Tmp))
+                .Where(f => f.Name.EndsWith("Conservative", StringComparison.Ordinal)).ToList();
+            foreach (nuint size in ConservativeWorkloads.CycleSizes)
+                foreach (var fc in conservative)
+                {
+                    var r = ConservativeWorkloads.Cycle(fc, size, cycles);
+                    Cycles.Add(r);
+                    Console.WriteLine($"    {Report.Bytes((long)size),8} {fc.Name,-40} {r.Blocks,8} blocks {r.MsPerCycle,8:F1} ms/cycle, file after free-all {Report.Bytes(r.FileAfterFree)}");
+                }
+            foreach (string dir in new[] { Dirs.Shm, Dirs.Tmp })
+            {
+                var r = ConservativeWorkloads.Pair(dir, S(20_000, 200));
+                Pairs.Add(r);
+                Console.WriteLine($"    {r.Contender,-40} {r.MicrosecondsPerPair:F1} µs per 64 B alloc+free pair");
+            }
         }
         // In a process of its own in run.sh (--only space-mixed): after the fill workloads made and destroyed memkind pmem
         // kinds, memkind 1.14.0 crashed in the mixed workload in 2 of 3 quick runs.
@@ -326,6 +348,36 @@ internal sealed class Run
             sb.AppendLine("|---:|---|---:|---:|---:|---:|---:|---:|");
             foreach (var f in Fills)
                 sb.AppendLine($"| {Report.Bytes((long)f.Size)} | {f.Contender} | {f.First} | {f.Min} | {f.Last} | {f.Kept:P1} | {Report.F((double)f.First * (long)f.Size / SpaceWorkloads.BoundedSize)} | {f.Ms:F0} |");
+            sb.AppendLine();
+        }
+        if (MixedFills.Count > 0)
+        {
+            sb.AppendLine($"### Space: a {Report.Bytes(SpaceWorkloads.MixedFillSize)} kind filled with mixed sizes to the first failure");
+            sb.AppendLine();
+            sb.AppendLine("90% 16–1024 B, 9% 1–64 KiB, 1% 64 KiB–1 MiB until the first failure (live = sum of requested sizes), then a random half freed and the kind refilled to the next failure; medians over seeds.");
+            sb.AppendLine();
+            sb.AppendLine("| Contender | Live at first failure | After freeing half and refilling | Seeds |");
+            sb.AppendLine("|---|---:|---:|---:|");
+            foreach (var g in MixedFills.GroupBy(m => m.Contender))
+                sb.AppendLine($"| {g.Key} | {Report.Bytes((long)Report.Median(g.Select(m => (double)m.FirstLive)))} | {Report.Bytes((long)Report.Median(g.Select(m => (double)m.RefillLive)))} | {g.Count()} |");
+            sb.AppendLine();
+        }
+        if (Cycles.Count > 0)
+        {
+            sb.AppendLine($"### Conservative: fill a {Report.Bytes(ConservativeWorkloads.CycleKindSize)} kind with one size, free all, repeat");
+            sb.AppendLine();
+            sb.AppendLine("ms per fill+free-all cycle (median of the cycles after the first); ratio = ours / memkind's in the same directory (< 1 is faster).");
+            sb.AppendLine();
+            sb.AppendLine("| Size | Contender | Blocks | ms per cycle | vs memkind | File after free-all |");
+            sb.AppendLine("|---:|---|---:|---:|---:|---:|");
+            foreach (var c in Cycles)
+            {
+                string dir = c.Contender.Contains(Dirs.Tmp) ? Dirs.Tmp : Dirs.Shm;
+                var memkind = Cycles.FirstOrDefault(m => m.Size == c.Size && m.Contender == $"memkind pmem {dir} Conservative");
+                sb.AppendLine($"| {Report.Bytes((long)c.Size)} | {c.Contender} | {c.Blocks} | {Report.F(c.MsPerCycle, 1)} | {Report.Ratio(c.MsPerCycle, memkind?.MsPerCycle)} | {Report.Bytes(c.FileAfterFree)} |");
+            }
+            sb.AppendLine();
+            foreach (var p in Pairs) sb.AppendLine($"- {p.Contender}: {Report.F(p.MicrosecondsPerPair, 1)} µs per 64 B alloc+free pair that empties its page.");
             sb.AppendLine();
         }
         if (Mixed.Count > 0)

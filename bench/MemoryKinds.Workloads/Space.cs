@@ -21,10 +21,10 @@ public static unsafe class SpaceWorkloads
 
     public const long MixedFillSize = 64L << 20;
 
-    /// <summary>A bounded-kind contender: <c>Create(maxSize)</c> makes a kind of that limit; <c>Describe</c> (ours only)
-    /// says where the kind's space is at that moment.</summary>
+    /// <summary>A bounded-kind contender: <c>Create(maxSize)</c> makes a kind of that limit; <c>Describe</c> and
+    /// <c>FileBytes</c> (ours only) say where the kind's space is at that moment and how many bytes its file holds.</summary>
     public sealed record FillContender(string Name, Func<long, nint> Create, Func<nint, nuint, nint> TryAlloc, Action<nint, nint> Free,
-        Action<nint> Destroy, Func<nint, string>? Describe = null);
+        Action<nint> Destroy, Func<nint, string>? Describe = null, Func<nint, long>? FileBytes = null);
 
     public sealed record FillResult(string Contender, nuint Size, int First, int Min, int Last, int Cycles, double Ms)
     {
@@ -49,7 +49,8 @@ public static unsafe class SpaceWorkloads
                 (k, size) => (nint)s_kinds[(int)k]!.TryAlloc(size),
                 (k, ptr) => s_kinds[(int)k]!.Free((void*)ptr),
                 k => { s_kinds[(int)k]!.Dispose(); s_kinds[(int)k] = null; },
-                k => $"{s_kinds[(int)k]!.GetStats()}, file blocks {Report.Bytes(s_kinds[(int)k]!.Source.StorageBytes)}"));
+                k => $"{s_kinds[(int)k]!.GetStats()}, file blocks {Report.Bytes(s_kinds[(int)k]!.Source.StorageBytes)}",
+                k => s_kinds[(int)k]!.Source.StorageBytes));
         }
         if (Memkind.IsAvailable)
         {

@@ -67,15 +67,19 @@ internal sealed unsafe partial class KindHeap
                 region = _regions[span->RegionIndex]!;
                 int total = span->Slices;
                 int spanStart = (int)(span - region.Pages);
-                // Within grown storage, multi-slice spans come from the top of a free span and single slices from the
-                // bottom: small pages cached here and there then cannot cut up the room big pages need.
-                if (slices > 1 && spanStart + total <= region.Frontier) skip = Math.Max(skip, TopStart(region, spanStart + total - slices, alignment) - spanStart);
+                // When the free span ends in reserved storage, multi-slice spans come from its top and single slices from
+                // its bottom: small pages cached here and there then cannot cut up the room big pages need. Otherwise
+                // from the bottom, which keeps the file's used offsets low and reuses what was given back.
+                if (slices > 1 && region.Pages[spanStart + total - 1].CommittedBytes > 0) skip = Math.Max(skip, TopStart(region, spanStart + total - slices, alignment) - spanStart);
                 int start = spanStart + skip;
                 RemoveSpan(span);
                 long purgeAt = span->PurgeAt;
                 if (skip > 0) MakeFreeSpan(region, start - skip, skip, purgeAt);
                 if (total - skip - slices > 0) MakeFreeSpan(region, start + slices, total - skip - slices, purgeAt);
                 if (EnsureCommitted(region, start, commitBytes)) return region.Pages + start;
+                // At the limit the span's own storage past what it needs now (left from the slices' earlier use) counts
+                // too: give it back and try once more.
+                if (DecommitBeyond(region, start, slices, commitBytes) && EnsureCommitted(region, start, commitBytes)) return region.Pages + start;
                 FreeSpanLocked(region, start, slices);
                 return null;
             }
@@ -156,13 +160,12 @@ internal sealed unsafe partial class KindHeap
         int end = start + (int)((bytes + SizeClasses.SliceSize - 1) >> SizeClasses.SliceShift);
         nuint lastNeed = bytes - ((nuint)(end - 1 - start) << SizeClasses.SliceShift);
         if (end > region.Frontier && !TryMapTo(region, end)) return false;
-        long missing = 0;
-        for (int i = start; i < end; i++) missing += Math.Max(0, (long)Need(i) - region.Pages[i].CommittedBytes);
-        if (missing == 0) return true;
-        // At the limit, storage that free spans still hold (waiting for the purger) is given back first: it is the
-        // kind's own, and the address space has room for new pages elsewhere.
-        if (_limit > 0 && _committedBytes + missing > _limit) DecommitFreeSpans();
-        if (_limit > 0 && _committedBytes + missing > _limit) return false;
+        if (Missing() == 0) return true;
+        // At the limit, the kind's own storage that holds no block is given back first: what free spans still hold
+        // (waiting for the purger), then what pages hold past their carved blocks. The address space has room elsewhere.
+        if (_limit > 0 && _committedBytes + Missing() > _limit) DecommitFreeSpans();
+        if (_limit > 0 && _committedBytes + Missing() > _limit) DecommitUncarvedTails();
+        if (_limit > 0 && _committedBytes + Missing() > _limit) return false;
         // One reservation per run of missing storage: a run goes on into the next slice only while this one is needed
         // whole and the next has nothing reserved yet.
         for (int i = start; i < end;)
@@ -179,6 +182,13 @@ internal sealed unsafe partial class KindHeap
         return true;
 
         nuint Need(int slice) => slice == end - 1 ? lastNeed : SizeClasses.SliceSize;
+
+        long Missing()
+        {
+            long missing = 0;
+            for (int i = start; i < end; i++) missing += Math.Max(0, (long)Need(i) - region.Pages[i].CommittedBytes);
+            return missing;
+        }
     }
 
     /// <summary>Maps slices up to at least <paramref name="end"/>, ahead by as much as is mapped already (up to 16 MiB).</summary>
@@ -324,6 +334,62 @@ internal sealed unsafe partial class KindHeap
                 span->PurgeAt = 0;
             }
         }
+    }
+
+    /// <summary>
+    /// Gives back the storage pages and large blocks hold past what they hand out: a page's uncarved blocks (reserved
+    /// ahead by doubling, or left from the slices' earlier use) and a large block's slack past its size. Nothing there was
+    /// handed out, and carving happens only under the lock, so no thread can be touching it.
+    /// </summary>
+    private void DecommitUncarvedTails()
+    {
+        for (int r = 0; r < _regionCount && !_cannotDecommit; r++)
+        {
+            Region region = _regions[r]!;
+            for (int i = 0; i < region.Frontier && !_cannotDecommit;)
+            {
+                Page* head = region.Pages + i;
+                if (head->Head != head || head->State == SliceState.Free)
+                {
+                    i += head->Head == head ? head->Slices : 1;
+                    continue;
+                }
+                nuint keep = head->State == SliceState.Large ? head->BlockSize : SizeClasses.RoundUpToCommitUnit((nuint)head->Capacity * head->BlockSize);
+                DecommitBeyond(region, i, head->Slices, keep);
+                i += head->Slices;
+            }
+        }
+    }
+
+    /// <summary>Gives back the storage of slices [start, start+count) past the stretch's first <paramref name="keep"/> bytes; whether any was given back.</summary>
+    private bool DecommitBeyond(Region region, int start, int count, nuint keep)
+    {
+        bool any = false;
+        for (int j = 0; j < count && !_cannotDecommit; j++)
+        {
+            nuint sliceStart = (nuint)j << SizeClasses.SliceShift, have = (nuint)region.Pages[start + j].CommittedBytes;
+            nuint kept = keep <= sliceStart ? 0 : Math.Min(have, keep - sliceStart);
+            if (have > kept) any |= DecommitTail(region, start + j, kept);
+        }
+        return any;
+    }
+
+    /// <summary>Gives back the storage of slice <paramref name="slice"/> past its first <paramref name="kept"/> bytes.</summary>
+    private bool DecommitTail(Region region, int slice, nuint kept)
+    {
+        Page* page = region.Pages + slice;
+        nuint from = ((nuint)slice << SizeClasses.SliceShift) + kept;
+        if (!Source.Decommit(region.Memory, from, (nuint)page->CommittedBytes - kept))
+        {
+            _cannotDecommit = !Source.CanDecommit;
+            return false;
+        }
+        long delta = page->CommittedBytes - (long)kept;
+        page->CommittedBytes = (int)kept;
+        _committedBytes -= delta;
+        if (page->State != SliceState.Free) _activeBytes -= delta;
+        else if (kept == 0) page->Zeroed = true;
+        return true;
     }
 
     /// <summary>Gives back the storage of spans that have been free longer than the purge delay, and notes when the next is due.</summary>
