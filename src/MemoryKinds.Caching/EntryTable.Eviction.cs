@@ -1,0 +1,63 @@
+namespace MemoryKinds.Caching;
+
+/// <summary>
+/// Making room: entry blocks are allocated from the kind, and when it is full a CLOCK hand evicts entries not used since
+/// it last passed them (an approximation of least recently used that needs no list to update on every get: a get only
+/// sets the entry's reference bit under the segment lock it already holds). Expired entries go first, wherever the hand is.
+/// </summary>
+internal sealed unsafe partial class EntryTable
+{
+    /// <summary>
+    /// The CLOCK hand: its low <see cref="SegmentBits"/> bits pick the segment and the rest the bucket, so consecutive
+    /// steps visit every segment's bucket 0, then every bucket 1, and so on, one segment lock at a time.
+    /// </summary>
+    private long _hand;
+
+    /// <summary>
+    /// Allocates an entry block of <paramref name="size"/> bytes, evicting until the kind can give it. Call with no segment
+    /// lock held: eviction takes them one at a time.
+    /// </summary>
+    /// <exception cref="InsufficientMemoryException">The kind cannot give the block even with the cache empty.</exception>
+    public CacheEntry* Allocate(nuint size, long now)
+    {
+        void* block;
+        while ((block = _kind.TryAlloc(size)) == null)
+        {
+            if (Count == 0)
+                throw new InsufficientMemoryException(
+                    $"The memory kind {_kind.Name} cannot give a cache entry of {size} bytes even with the cache empty ({_kind.GetStats()}).");
+            EvictAtLeast((long)size, now);
+        }
+        return (CacheEntry*)block;
+    }
+
+    /// <summary>Removes every expired entry (the periodic scan).</summary>
+    public void RemoveExpired(long now)
+    {
+        SweepResult removed = default;
+        foreach (IndexSegment segment in _segments)
+        {
+            lock (segment.Gate)
+            {
+                for (uint bucket = 0; bucket < segment.BucketCount; bucket++) removed = removed.Add(segment.Sweep(bucket, now, evict: false));
+            }
+        }
+        _metrics.RecordRemoved(removed);
+    }
+
+    /// <summary>
+    /// Moves the hand until it has freed <paramref name="bytes"/> (the block wanted; the allocator may need more, then the
+    /// caller comes back), or the cache is empty. Two turns of the hand evict everything not used in between.
+    /// </summary>
+    private void EvictAtLeast(long bytes, long now)
+    {
+        SweepResult removed = default;
+        while (removed.Bytes < bytes && Count != 0)
+        {
+            ulong hand = (ulong)Interlocked.Increment(ref _hand);
+            IndexSegment segment = _segments[(int)(hand & (SegmentCount - 1))];
+            lock (segment.Gate) removed = removed.Add(segment.Sweep((uint)(hand >> SegmentBits), now, evict: true));
+        }
+        _metrics.RecordRemoved(removed);
+    }
+}
