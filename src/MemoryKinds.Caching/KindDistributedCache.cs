@@ -22,6 +22,8 @@ namespace MemoryKinds.Caching;
 public sealed unsafe class KindDistributedCache : IBufferDistributedCache, IDisposable
 {
     private readonly MemoryKind _kind;
+    /// <summary>The kind's capacity when the cache was made: read once, as a DRAM kind's asks the GC for the memory available, and allocates doing so.</summary>
+    private readonly long _capacity;
     private readonly TimeProvider _time;
     private readonly EntryTable _table;
     private readonly ExpirationScanner _scanner;
@@ -40,6 +42,7 @@ public sealed unsafe class KindDistributedCache : IBufferDistributedCache, IDisp
         ArgumentNullException.ThrowIfNull(options);
         ObjectDisposedException.ThrowIf(options.Kind.IsDisposed, options.Kind);
         _kind = options.Kind;
+        _capacity = _kind.Capacity;
         _time = options.TimeProvider;
         Name = options.Name;
         Metrics = new CacheMetrics(Name, _kind.Name);
@@ -149,8 +152,8 @@ public sealed unsafe class KindDistributedCache : IBufferDistributedCache, IDisp
         int keyLength = Encoding.UTF8.GetByteCount(key);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(value.Length, CacheEntry.MaxValueLength(keyLength), nameof(value));
         nuint size = CacheEntry.SizeFor(keyLength, (int)value.Length);
-        if ((ulong)size > (ulong)_kind.Capacity)
-            throw new ArgumentException($"The cache entry for this key needs {size} bytes, more than the {_kind.Capacity} bytes the memory kind {_kind.Name} can hold.", nameof(value));
+        if ((ulong)size > (ulong)_capacity)
+            throw new ArgumentException($"The cache entry for this key needs {size} bytes, more than the {_capacity} bytes the memory kind {_kind.Name} can hold.", nameof(value));
 
         CacheEntry* entry = _table.Allocate(size, now);
         entry->Next = null;
