@@ -31,9 +31,22 @@ internal unsafe struct CacheEntry
     public int ValueLength;
     /// <summary>1 while linked in the index, plus 1 per reader between <see cref="AddReference"/> and <see cref="Release"/>.</summary>
     public int RefCount;
-    /// <summary>The CLOCK reference bit: set by every use, cleared by the eviction hand passing over the entry.</summary>
-    public int Referenced;
+    /// <summary>
+    /// The CLOCK count (a generalized reference bit): <see cref="SetRecency"/> when set, <see cref="ReadRecency"/> after
+    /// every get or refresh, one less each time the eviction hand passes; the hand evicts the entry when it finds 0.
+    /// </summary>
+    public int Recency;
     private readonly int _alignment;
+
+    /// <summary>
+    /// The recency of a new entry: it survives one pass of the hand. Enough to keep the newest entries, and less than a read
+    /// entry's, so that when the kind first fills (every entry met by the hand for the first time) values that were read
+    /// outlast values that were only written.
+    /// </summary>
+    public const int SetRecency = 1;
+
+    /// <summary>The recency of an entry just read: it survives three passes of the hand without another read.</summary>
+    public const int ReadRecency = 3;
 
     /// <summary>The most value bytes an entry with a key of <paramref name="keyLength"/> bytes can have.</summary>
     public static long MaxValueLength(int keyLength) => int.MaxValue - sizeof(CacheEntry) - (long)keyLength;

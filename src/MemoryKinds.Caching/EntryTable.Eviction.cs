@@ -1,9 +1,10 @@
 namespace MemoryKinds.Caching;
 
 /// <summary>
-/// Making room: entry blocks are allocated from the kind, and when it is full a CLOCK hand evicts entries not used since
-/// it last passed them (an approximation of least recently used that needs no list to update on every get: a get only
-/// sets the entry's reference bit under the segment lock it already holds). Expired entries go first, wherever the hand is.
+/// Making room: entry blocks are allocated from the kind, and when it is full a CLOCK hand evicts entries not used
+/// recently (an approximation of least recently used that needs no list to update on every get: a get only raises the
+/// entry's <see cref="CacheEntry.Recency"/> under the segment lock it already holds, and the hand lowers it). Expired
+/// entries the hand meets go whatever their recency.
 /// </summary>
 internal sealed unsafe partial class EntryTable
 {

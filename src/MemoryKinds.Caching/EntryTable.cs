@@ -53,7 +53,7 @@ internal sealed unsafe partial class EntryTable
 
     /// <summary>
     /// The live entry with this key, with a reader's reference the caller must give back with <see cref="Release"/>; or
-    /// null. A hit counts as a use: it sets the reference bit and restarts the sliding window. An expired entry is removed.
+    /// null. A hit counts as a use: it raises the entry's recency and restarts the sliding window. An expired entry is removed.
     /// </summary>
     public CacheEntry* Acquire(in CacheKey key, long now)
     {
@@ -129,7 +129,7 @@ internal sealed unsafe partial class EntryTable
             _metrics.RecordRemoved(new SweepResult(0, 1, 0));
             return null;
         }
-        entry->Referenced = 1;
+        entry->Recency = CacheEntry.ReadRecency;
         entry->LastAccess = now;
         return entry;
     }

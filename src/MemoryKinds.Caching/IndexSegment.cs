@@ -95,8 +95,8 @@ internal sealed unsafe class IndexSegment
 
     /// <summary>
     /// The CLOCK hand passing over bucket <paramref name="bucket"/> (modulo the bucket count): expired entries are removed;
-    /// when <paramref name="evict"/> is set, entries not used since the hand last passed are removed too, and used ones
-    /// lose their reference bit (their second chance).
+    /// when <paramref name="evict"/> is set, entries whose recency has run down to 0 are removed too, and the others' recency
+    /// goes down by one.
     /// </summary>
     public SweepResult Sweep(uint bucket, long now, bool evict)
     {
@@ -107,10 +107,10 @@ internal sealed unsafe class IndexSegment
         {
             CacheEntry* entry = *link;
             bool expired = EntryExpiration.IsExpired(entry, now);
-            bool victim = expired || (evict && entry->Referenced == 0);
+            bool victim = expired || (evict && entry->Recency == 0);
             if (!victim)
             {
-                if (evict) entry->Referenced = 0;
+                if (evict) entry->Recency--;
                 link = &entry->Next;
                 continue;
             }

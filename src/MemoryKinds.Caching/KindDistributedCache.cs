@@ -163,7 +163,7 @@ public sealed unsafe class KindDistributedCache : IBufferDistributedCache, IDisp
         entry->KeyLength = keyLength;
         entry->ValueLength = (int)value.Length;
         entry->RefCount = 1;
-        entry->Referenced = 1; // a new entry is the most recently used
+        entry->Recency = CacheEntry.SetRecency;
         Encoding.UTF8.GetBytes(key, CacheEntry.Key(entry));
         entry->Hash = CacheKey.HashOf(CacheEntry.Key(entry));
         value.CopyTo(CacheEntry.Value(entry));
