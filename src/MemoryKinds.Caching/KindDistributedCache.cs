@@ -75,7 +75,10 @@ public sealed unsafe class KindDistributedCache : IBufferDistributedCache, IDisp
         if (entry == null) return null;
         try
         {
-            return CacheEntry.Value(entry).ToArray();
+            ReadOnlySpan<byte> value = CacheEntry.Value(entry);
+            byte[] copy = GC.AllocateUninitializedArray<byte>(value.Length); // every byte is written just below
+            value.CopyTo(copy);
+            return copy;
         }
         finally
         {
