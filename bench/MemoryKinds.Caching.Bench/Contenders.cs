@@ -35,10 +35,10 @@ internal sealed class Contender(string name, IDistributedCache cache, IDisposabl
         return new Contender("KindDistributedCache", cache, new Owners(cache, kind));
     }
 
-    /// <summary>Microsoft.Extensions.Caching.Memory's <see cref="MemoryDistributedCache"/>, unbounded.</summary>
+    /// <summary>Microsoft.Extensions.Caching.Memory's <see cref="MemoryDistributedCache"/>, unbounded (its default limit is 200 MiB).</summary>
     public static Contender Memory()
     {
-        var cache = new MemoryDistributedCache(Options.Create(new MemoryDistributedCacheOptions()));
+        var cache = new MemoryDistributedCache(Options.Create(new MemoryDistributedCacheOptions { SizeLimit = null }));
         return new Contender("MemoryDistributedCache", cache, new Owners());
     }
 
