@@ -61,16 +61,19 @@ internal sealed class CacheMetrics
         lock (s_liveGate) s_live.Remove(cache);
     }
 
+    /// <summary>Counts a get that found a live entry.</summary>
     public void RecordHit()
     {
         if (s_hits.Enabled) s_hits.Add(1, _cacheTag, _kindTag);
     }
 
+    /// <summary>Counts a get that found no live entry.</summary>
     public void RecordMiss()
     {
         if (s_misses.Enabled) s_misses.Add(1, _cacheTag, _kindTag);
     }
 
+    /// <summary>Counts the evictions and expirations of a sweep.</summary>
     public void RecordRemoved(SweepResult removed)
     {
         if (removed.Evicted != 0 && s_evictions.Enabled) s_evictions.Add(removed.Evicted, _cacheTag, _kindTag);

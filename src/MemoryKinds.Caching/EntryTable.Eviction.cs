@@ -40,7 +40,7 @@ internal sealed unsafe partial class EntryTable
         {
             lock (segment.Gate)
             {
-                for (uint bucket = 0; bucket < segment.BucketCount; bucket++) removed = removed.Add(segment.Sweep(bucket, now, evict: false));
+                for (uint bucket = 0; bucket < segment.BucketCount; bucket++) removed = removed.Add(segment.Sweep(bucket, now, SweepMode.Expired));
             }
         }
         _metrics.RecordRemoved(removed);
@@ -48,17 +48,29 @@ internal sealed unsafe partial class EntryTable
 
     /// <summary>
     /// Moves the hand until it has freed <paramref name="bytes"/> (the block wanted; the allocator may need more, then the
-    /// caller comes back), or the cache is empty. Two turns of the hand evict everything not used in between.
+    /// caller comes back), or the cache is empty. <see cref="CacheEntry.ReadRecency"/> + 1 turns of the hand evict every
+    /// entry not read in between; past that, entries read all the time would keep the cache from ever making room, so
+    /// the hand then evicts whatever it meets.
     /// </summary>
     private void EvictAtLeast(long bytes, long now)
     {
         SweepResult removed = default;
-        while (removed.Bytes < bytes && Count != 0)
+        long clockSteps = (CacheEntry.ReadRecency + 1L) * SegmentCount * LargestBucketCount();
+        for (long step = 0; removed.Bytes < bytes && Count != 0; step++)
         {
             ulong hand = (ulong)Interlocked.Increment(ref _hand);
             IndexSegment segment = _segments[(int)(hand & (SegmentCount - 1))];
-            lock (segment.Gate) removed = removed.Add(segment.Sweep((uint)(hand >> SegmentBits), now, evict: true));
+            SweepMode mode = step < clockSteps ? SweepMode.Clock : SweepMode.Everything;
+            lock (segment.Gate) removed = removed.Add(segment.Sweep((uint)(hand >> SegmentBits), now, mode));
         }
         _metrics.RecordRemoved(removed);
+    }
+
+    /// <summary>The most buckets a segment has: a turn of the hand is that many steps a segment.</summary>
+    private int LargestBucketCount()
+    {
+        int largest = 1;
+        foreach (IndexSegment segment in _segments) largest = Math.Max(largest, segment.BucketCount);
+        return largest;
     }
 }

@@ -37,7 +37,7 @@ internal sealed unsafe class IndexSegment
     /// <summary>Block bytes of the entries linked now (read without the gate: a snapshot).</summary>
     public long Bytes => Volatile.Read(ref _bytes);
 
-    /// <summary>The number of buckets (0 before the first insert).</summary>
+    /// <summary>The number of buckets (0 before the first insert); read without the gate, it is a snapshot.</summary>
     public int BucketCount => _buckets == null ? 0 : _mask + 1;
 
     /// <summary>Throws once the segment is closed (the cache disposed).</summary>
@@ -93,12 +93,8 @@ internal sealed unsafe class IndexSegment
         }
     }
 
-    /// <summary>
-    /// The CLOCK hand passing over bucket <paramref name="bucket"/> (modulo the bucket count): expired entries are removed;
-    /// when <paramref name="evict"/> is set, entries whose recency has run down to 0 are removed too, and the others' recency
-    /// goes down by one.
-    /// </summary>
-    public SweepResult Sweep(uint bucket, long now, bool evict)
+    /// <summary>Removes from bucket <paramref name="bucket"/> (modulo the bucket count) what <paramref name="mode"/> says.</summary>
+    public SweepResult Sweep(uint bucket, long now, SweepMode mode)
     {
         SweepResult result = default;
         if (_buckets == null) return result;
@@ -107,10 +103,10 @@ internal sealed unsafe class IndexSegment
         {
             CacheEntry* entry = *link;
             bool expired = EntryExpiration.IsExpired(entry, now);
-            bool victim = expired || (evict && entry->Recency == 0);
+            bool victim = expired || mode == SweepMode.Everything || (mode == SweepMode.Clock && entry->Recency == 0);
             if (!victim)
             {
-                if (evict) entry->Recency--;
+                if (mode == SweepMode.Clock) entry->Recency--;
                 link = &entry->Next;
                 continue;
             }

@@ -59,6 +59,29 @@ public sealed class EvictionTests : IDisposable
     }
 
     [Fact]
+    public async Task RoomIsMadeEvenWhenTheOnlyOtherEntryIsInUseAllTheTime()
+    {
+        const int Length = 10 << 20; // two of these do not fit in the 16 MiB kind
+        _cache.Set("hot", TestValues.For("hot", Length), NoExpiration);
+        using var stop = new CancellationTokenSource();
+        int refreshes = 0;
+        Task reader = Task.Run(() =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                _cache.Refresh("hot"); // keeps its recency at the top
+                refreshes++;
+            }
+        });
+        SpinWait.SpinUntil(() => Volatile.Read(ref refreshes) > 0);
+        _cache.Set("new", TestValues.For("new", Length), NoExpiration);
+        stop.Cancel();
+        await reader;
+        Assert.Equal(TestValues.For("new", Length), _cache.Get("new"));
+        Assert.Null(_cache.Get("hot"));
+    }
+
+    [Fact]
     public void AValueLargerThanTheKindIsRefusedAndTheCacheKept()
     {
         _cache.Set("small", [1, 2, 3], NoExpiration);

@@ -1,5 +1,8 @@
 namespace MemoryKinds.Caching.Tests;
 
+/// <summary>The GC heap is the process's: these tests run alone, after the others, so that no other test's allocations are counted.</summary>
+[CollectionDefinition(nameof(ManagedHeapTests), DisableParallelization = true)]
+[Collection(nameof(ManagedHeapTests))]
 public sealed class ManagedHeapTests
 {
     private const int Entries = 100_000;
