@@ -40,6 +40,7 @@ internal sealed unsafe partial class KindHeap
             span->MaxBlocks = span->Capacity = span->Used = 1;
             *span->Bits |= 1;
             _largeAllocatedBytes += (long)span->BlockSize;
+            _largeAllocations++;
             start = span->Start;
         }
         if (zeroed && !wasZero) NativeMemory.Clear(start, size);
@@ -51,6 +52,7 @@ internal sealed unsafe partial class KindHeap
     {
         *span->Bits &= ~1UL;
         _largeAllocatedBytes -= (long)span->BlockSize;
+        _largeFrees++;
         FreePageLocked(span);
     }
 
@@ -86,6 +88,7 @@ internal sealed unsafe partial class KindHeap
                     span[i].Zeroed = false;
                     _activeBytes += span[i].CommittedBytes;
                 }
+                NotePeaks();
             }
             _largeAllocatedBytes += (long)bytes - (long)span->BlockSize;
             span->Slices = slices;

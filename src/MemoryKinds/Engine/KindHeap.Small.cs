@@ -318,6 +318,7 @@ internal sealed unsafe partial class KindHeap
         block->Next = page->Free;
         page->Free = block;
         page->Used--;
+        heap->Frees++;
     }
 
     /// <summary>Frees a block into a page another thread owns. False (and nothing changed) if it is already pending.</summary>
@@ -327,6 +328,7 @@ internal sealed unsafe partial class KindHeap
         ulong* word = BlockBits.AllocatedWord(page->Bits, offset);
         ulong mask = BlockBits.Mask(offset);
         if ((Interlocked.Or(ref word[1], mask) & mask) != 0) return false;
+        heap->Frees++;
         nint head;
         do
         {

@@ -219,6 +219,7 @@ internal sealed unsafe partial class KindHeap
         else if (page->CommittedBytes == 0) page->Zeroed = true;
         page->CommittedBytes = (int)bytes;
         _committedBytes += delta;
+        NotePeaks();
     }
 
     /// <summary>Gives back the storage of the slices in [start, start+count), if the source can.</summary>
@@ -459,6 +460,7 @@ internal sealed unsafe partial class KindHeap
         head->Next = head->Prev = null;
         head->PurgeAt = 0;
         _activeBytes += committed;
+        NotePeaks();
         return zeroed;
     }
 

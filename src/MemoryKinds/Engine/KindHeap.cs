@@ -136,6 +136,7 @@ internal sealed unsafe partial class KindHeap
                             Block* block = (Block*)p;
                             block->Next = page->Free;
                             page->Free = block;
+                            heap->Frees++;
                             if ((--page->Used == 0) | (page->IsFull != 0))
                             {
                                 // An empty page that is its bin's current page stays cached without the lock (an
@@ -164,6 +165,7 @@ internal sealed unsafe partial class KindHeap
     {
         page->Free = block->Next;
         page->Used++;
+        heap->Allocations++;
         nuint offset = (nuint)block - (nuint)page->Start;
         *BlockBits.AllocatedWord(page->Bits, offset) |= BlockBits.Mask(offset);
     }

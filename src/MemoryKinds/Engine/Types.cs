@@ -85,6 +85,9 @@ internal unsafe struct ThreadHeap
     public int Blocked;
     /// <summary>The kind this heap serves; 0 once detached (the kind was disposed).</summary>
     public long KindUid;
+    /// <summary>Small blocks this heap handed out and frees its thread made (any page's): plain stores by the owner, in
+    /// the cache line the fast paths already write, read without the lock for <c>GetCounters</c> (whole 64-bit words).</summary>
+    public long Allocations, Frees;
     /// <summary>1 when the owner thread has exited; the kind hands the heap, pages and all, to the next new thread.</summary>
     public int Orphaned;
     /// <summary>Bits per bin: a remote free landed in one of this heap's full pages.</summary>

@@ -9,7 +9,8 @@ namespace MemoryKinds;
 /// <item><c>memorykinds.memory.allocated</c>, <c>.active</c>, <c>.resident</c> (bytes, observable up-down counters, from <see cref="MemoryKind.GetStats"/>);</item>
 /// <item><c>memorykinds.memory.file</c> (bytes of storage the source holds, <see cref="MemorySource.StorageBytes"/>; only for sources that can tell);</item>
 /// <item><c>memorykinds.allocation.failures</c> (counter: allocations that threw <see cref="OutOfMemoryException"/> or returned null);</item>
-/// <item><c>memorykinds.kinds.alive</c> (observable up-down counter, untagged: kinds created and not disposed).</item>
+/// <item><c>memorykinds.kinds.alive</c> (observable up-down counter, untagged: kinds created and not disposed);</item>
+/// <item><c>memorykinds.memory.peak_active</c>, <c>.peak_resident</c> (bytes, observable gauges) and <c>memorykinds.allocations</c>, <c>memorykinds.frees</c> (observable counters), from <see cref="MemoryKind.GetCounters"/>.</item>
 /// </list>
 /// </summary>
 internal static class KindMetrics
@@ -20,6 +21,10 @@ internal static class KindMetrics
     public const string FileName = "memorykinds.memory.file";
     public const string FailuresName = "memorykinds.allocation.failures";
     public const string AliveName = "memorykinds.kinds.alive";
+    public const string PeakActiveName = "memorykinds.memory.peak_active";
+    public const string PeakResidentName = "memorykinds.memory.peak_resident";
+    public const string AllocationsName = "memorykinds.allocations";
+    public const string FreesName = "memorykinds.frees";
 
     private static readonly Meter s_meter = new(MemoryKind.MeterName, typeof(KindMetrics).Assembly.GetName().Version?.ToString());
     private static readonly Counter<long> s_failures = s_meter.CreateCounter<long>(FailuresName, "{failure}",
@@ -27,12 +32,20 @@ internal static class KindMetrics
 
     static KindMetrics()
     {
-        s_meter.CreateObservableUpDownCounter(AllocatedName, static () => Observe(static (kind, stats) => stats.Allocated), "By",
+        s_meter.CreateObservableUpDownCounter(AllocatedName, static () => Observe(static kind => kind.GetStats().Allocated), "By",
             "Usable bytes of the blocks allocated now.");
-        s_meter.CreateObservableUpDownCounter(ActiveName, static () => Observe(static (kind, stats) => stats.Active), "By",
+        s_meter.CreateObservableUpDownCounter(ActiveName, static () => Observe(static kind => kind.GetStats().Active), "By",
             "Bytes of the pages that hold blocks.");
-        s_meter.CreateObservableUpDownCounter(ResidentName, static () => Observe(static (kind, stats) => stats.Resident), "By",
+        s_meter.CreateObservableUpDownCounter(ResidentName, static () => Observe(static kind => kind.GetStats().Resident), "By",
             "Bytes backed by storage (file blocks reserved or DRAM committed).");
+        s_meter.CreateObservableGauge(PeakActiveName, static () => Observe(static kind => kind.GetCounters().PeakActive), "By",
+            "Highest Active since the kind was made or its peaks were reset.");
+        s_meter.CreateObservableGauge(PeakResidentName, static () => Observe(static kind => kind.GetCounters().PeakResident), "By",
+            "Highest Resident since the kind was made or its peaks were reset.");
+        s_meter.CreateObservableCounter(AllocationsName, static () => Observe(static kind => kind.GetCounters().Allocations), "{allocation}",
+            "Blocks the kind has handed out.");
+        s_meter.CreateObservableCounter(FreesName, static () => Observe(static kind => kind.GetCounters().Frees), "{free}",
+            "Blocks freed into the kind.");
         s_meter.CreateObservableUpDownCounter(FileName, static () => ObserveFiles(), "By",
             "Bytes of storage the kind's source holds as the file system reports it.");
         s_meter.CreateObservableUpDownCounter(AliveName, static () => KindTracker.LiveCount, "{kind}",
@@ -47,22 +60,22 @@ internal static class KindMetrics
         if (s_failures.Enabled) s_failures.Add(1, new KeyValuePair<string, object?>(MemoryKind.KindTagName, kind.Name));
     }
 
-    private static IEnumerable<Measurement<long>> Observe(Func<MemoryKind, KindStats, long> select)
+    private static IEnumerable<Measurement<long>> Observe(Func<MemoryKind, long> read)
     {
         List<MemoryKind> kinds = KindTracker.Snapshot();
         var measurements = new List<Measurement<long>>(kinds.Count);
         foreach (MemoryKind kind in kinds)
         {
-            KindStats stats;
+            long value;
             try
             {
-                stats = kind.GetStats();
+                value = read(kind);
             }
             catch (ObjectDisposedException)
             {
                 continue; // disposed since the snapshot
             }
-            measurements.Add(new Measurement<long>(select(kind, stats), Tag(kind)));
+            measurements.Add(new Measurement<long>(value, Tag(kind)));
         }
         return measurements;
     }
