@@ -9,15 +9,21 @@ namespace MemoryKinds.AspNetCore.Tests;
 
 /// <summary>
 /// A real Kestrel on an ephemeral 127.0.0.1 port with <see cref="MemoryKindServiceCollectionExtensions.AddMemoryKindPools"/>:
-/// POST /echo sends the body back with the header <see cref="PoolHeader"/> naming the connection's pool type.
+/// POST /echo sends the body back with the header <see cref="PoolHeader"/> naming the connection's pool type, and
+/// records the kind's allocated bytes as each request starts (its headers' block is still held by the input pipe then).
 /// </summary>
 internal sealed class EchoHost : IAsyncDisposable
 {
     public const string PoolHeader = "X-Memory-Pool";
 
+    private long _peakAllocated;
+
     private EchoHost(WebApplication app) => App = app;
 
     public WebApplication App { get; }
+
+    /// <summary>The most bytes the kind had allocated when a request started.</summary>
+    public long PeakAllocated => Interlocked.Read(ref _peakAllocated);
 
     public Uri EchoUri => new(App.Urls.First() + "/echo");
 
@@ -28,13 +34,21 @@ internal sealed class EchoHost : IAsyncDisposable
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         builder.Services.AddMemoryKindPools(kind);
         WebApplication app = builder.Build();
-        app.MapPost("/echo", static async (HttpContext context) =>
+        var host = new EchoHost(app);
+        app.MapPost("/echo", async (HttpContext context) =>
         {
+            host.RecordAllocated(kind.GetStats().Allocated);
             context.Response.Headers[PoolHeader] = context.Features.Get<IMemoryPoolFeature>()?.MemoryPool.GetType().Name;
             await context.Request.Body.CopyToAsync(context.Response.Body);
         });
         await app.StartAsync();
-        return new EchoHost(app);
+        return host;
+    }
+
+    private void RecordAllocated(long allocated)
+    {
+        long peak;
+        while (allocated > (peak = Interlocked.Read(ref _peakAllocated)) && Interlocked.CompareExchange(ref _peakAllocated, allocated, peak) != peak) { }
     }
 
     public async ValueTask DisposeAsync()
