@@ -10,9 +10,10 @@ namespace MemoryKinds.AspNetCore.Transport;
 
 /// <summary>
 /// One accepted socket as Kestrel's <see cref="ConnectionContext"/>: a receive loop fills the input pipe and a send loop
-/// drains the output pipe, both pipes taking their segments from the listener's pool. Segments are sent one at a time
-/// with <see cref="Socket.SendAsync(ReadOnlyMemory{byte}, SocketFlags, CancellationToken)"/>, which takes native memory;
-/// a gathered send (<c>SocketAsyncEventArgs.BufferList</c>) would need managed arrays.
+/// drains the output pipe, both pipes taking their segments from the listener's pool. .NET's gathered send
+/// (<c>SocketAsyncEventArgs.BufferList</c>) would need managed arrays, so segments go out through <see cref="GatherSend"/>
+/// (one <c>sendmsg</c> for many) and, when the socket is full, through
+/// <see cref="Socket.SendAsync(ReadOnlyMemory{byte}, SocketFlags, CancellationToken)"/> of one segment, which takes native memory.
 /// </summary>
 internal sealed class KindSocketConnection : ConnectionContext, IMemoryPoolFeature, IConnectionSocketFeature
 {
@@ -131,7 +132,7 @@ internal sealed class KindSocketConnection : ConnectionContext, IMemoryPoolFeatu
                 ReadResult result = await output.ReadAsync().ConfigureAwait(false);
                 if (result.IsCanceled) break;
                 ReadOnlySequence<byte> buffer = result.Buffer;
-                foreach (ReadOnlyMemory<byte> segment in buffer) await SendAllAsync(segment).ConfigureAwait(false);
+                await SendAllAsync(buffer).ConfigureAwait(false);
                 output.AdvanceTo(buffer.End);
                 if (result.IsCompleted) break;
             }
@@ -147,12 +148,15 @@ internal sealed class KindSocketConnection : ConnectionContext, IMemoryPoolFeatu
         }
     }
 
-    private async ValueTask SendAllAsync(ReadOnlyMemory<byte> segment)
+    // Gathers segments into one sendmsg while the socket takes them; when it is full, or where sendmsg is not declared,
+    // an awaited send of one segment waits for room.
+    private async ValueTask SendAllAsync(ReadOnlySequence<byte> buffer)
     {
-        while (!segment.IsEmpty)
+        while (!buffer.IsEmpty)
         {
-            int sent = await _socket.SendAsync(segment, SocketFlags.None).ConfigureAwait(false);
-            segment = segment[sent..];
+            long sent = GatherSend.IsSupported ? GatherSend.TrySend(_socket, buffer) : 0;
+            if (sent == 0) sent = await _socket.SendAsync(buffer.First, SocketFlags.None).ConfigureAwait(false);
+            buffer = buffer.Slice(sent);
         }
     }
 
