@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
@@ -27,11 +28,13 @@ internal sealed class EchoHost : IAsyncDisposable
 
     public Uri EchoUri => new(App.Urls.First() + "/echo");
 
-    public static async Task<EchoHost> StartAsync(MemoryKind kind)
+    /// <summary>Starts the host on <paramref name="listen"/>'s endpoints, or on http://127.0.0.1:0 when it is null.</summary>
+    public static async Task<EchoHost> StartAsync(MemoryKind kind, Action<KestrelServerOptions>? listen = null)
     {
         WebApplicationBuilder builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        if (listen is null) builder.WebHost.UseUrls("http://127.0.0.1:0");
+        else builder.WebHost.ConfigureKestrel(listen);
         builder.Services.AddMemoryKindPools(kind);
         WebApplication app = builder.Build();
         var host = new EchoHost(app);

@@ -51,13 +51,15 @@ public sealed class KestrelOnKindTests
     }
 
     /// <summary>Echoes 1–4 MiB of seeded random bytes, checks them, and returns the pool type the server reported.</summary>
-    private static async Task<string?> EchoAsync(HttpClient client, Uri uri, int seed)
+    internal static Task<string?> EchoAsync(HttpClient client, Uri uri, int seed) => EchoAsync(client, uri, Body(seed));
+
+    /// <summary>Echoes <paramref name="body"/>, checks it, and returns the pool type the server reported.</summary>
+    internal static async Task<string?> EchoAsync(HttpClient client, Uri uri, byte[] body)
     {
-        byte[] body = Body(seed);
         using HttpResponseMessage response = await client.PostAsync(uri, new ByteArrayContent(body));
         byte[] echoed = await response.EnsureSuccessStatusCode().Content.ReadAsByteArrayAsync();
         Assert.Equal(body.Length, echoed.Length);
-        Assert.True(body.AsSpan().SequenceEqual(echoed), $"the echo of request {seed} differs from what was sent");
+        Assert.True(body.AsSpan().SequenceEqual(echoed), "the echo differs from what was sent");
         return response.Headers.TryGetValues(EchoHost.PoolHeader, out var values) ? values.Single() : null;
     }
 
