@@ -10,7 +10,7 @@ namespace MemoryKinds.AspNetCore.Tests;
 
 /// <summary>
 /// A real Kestrel on an ephemeral 127.0.0.1 port with <see cref="MemoryKindServiceCollectionExtensions.AddMemoryKindPools"/>:
-/// POST /echo sends the body back with the header <see cref="PoolHeader"/> naming the connection's pool type, and
+/// GET /bytes/N sends N bytes of <see cref="FillPattern"/>; POST /echo sends the body back with the header <see cref="PoolHeader"/> naming the connection's pool type, and
 /// records the kind's allocated bytes as each request starts (its headers' block is still held by the input pipe then).
 /// </summary>
 internal sealed class EchoHost : IAsyncDisposable
@@ -44,8 +44,24 @@ internal sealed class EchoHost : IAsyncDisposable
             context.Response.Headers[PoolHeader] = context.Features.Get<IMemoryPoolFeature>()?.MemoryPool.GetType().Name;
             await context.Request.Body.CopyToAsync(context.Response.Body);
         });
+        app.MapGet("/bytes/{count:int}", static async (HttpContext context, int count) =>
+        {
+            var chunk = new byte[64 << 10];
+            for (int sent = 0; sent < count; sent += chunk.Length)
+            {
+                int length = Math.Min(chunk.Length, count - sent);
+                FillPattern(chunk.AsSpan(0, length), sent);
+                await context.Response.Body.WriteAsync(chunk.AsMemory(0, length));
+            }
+        });
         await app.StartAsync();
         return host;
+    }
+
+    /// <summary>The bytes GET /bytes sends: byte i of the response is i mod 251.</summary>
+    public static void FillPattern(Span<byte> span, long offset)
+    {
+        for (int i = 0; i < span.Length; i++) span[i] = (byte)((offset + i) % 251);
     }
 
     private void RecordAllocated(long allocated)
