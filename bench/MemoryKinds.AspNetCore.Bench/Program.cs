@@ -39,19 +39,21 @@ for (int round = 0; round <= rounds; round++)
     {
         RoundResult result = await load.RunAsync(clients[server.Name], server.EchoUri);
         if (round > 0) results[server.Name].Add(result);
-        Console.WriteLine($"round {round}{(round == 0 ? " (warm-up)" : "")} {server.Name,-10} {result.MiBPerSecond(body.Length),8:F1} MiB/s  ok {result.Succeeded} failed {result.Failed}  {result.FirstError}");
+        Console.WriteLine($"round {round}{(round == 0 ? " (warm-up)" : "")} {server.Name,-10} {result.MiBPerSecond(body.Length),8:F1} MiB/s {result.CpuMillisecondsPerMiB(body.Length),6:F2} CPU ms/MiB  ok {result.Succeeded} failed {result.Failed}  {result.FirstError}");
     }
 }
 Console.WriteLine($"kind during load: {kind.GetStats()}");
 
-double Median(string name)
+double Median(string name, Func<RoundResult, double> measure)
 {
-    double[] sorted = results[name].Select(r => r.MiBPerSecond(body.Length)).Order().ToArray();
+    double[] sorted = results[name].Select(measure).Order().ToArray();
     return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[sorted.Length / 2 - 1] + sorted[sorted.Length / 2]) / 2;
 }
+double Throughput(RoundResult r) => r.MiBPerSecond(body.Length);
+double Cpu(RoundResult r) => r.CpuMillisecondsPerMiB(body.Length);
 foreach (EchoServer server in servers)
-    Console.WriteLine($"median {server.Name,-10} {Median(server.Name),8:F1} MiB/s  failed requests {results[server.Name].Sum(r => r.Failed)}");
-Console.WriteLine($"ratio memorykind/kestrel {Median("memorykind") / Median("kestrel"):F2}");
+    Console.WriteLine($"median {server.Name,-10} {Median(server.Name, Throughput),8:F1} MiB/s {Median(server.Name, Cpu),6:F2} CPU ms/MiB  failed requests {results[server.Name].Sum(r => r.Failed)}");
+Console.WriteLine($"ratio memorykind/kestrel: throughput {Median("memorykind", Throughput) / Median("kestrel", Throughput):F2}, CPU per MiB {Median("memorykind", Cpu) / Median("kestrel", Cpu):F2}");
 
 foreach (HttpClient client in clients.Values) client.Dispose();
 foreach (EchoServer server in servers) await server.DisposeAsync();

@@ -98,11 +98,15 @@ internal sealed class KindSocketConnection : ConnectionContext, IMemoryPoolFeatu
         try
         {
             PipeWriter input = _input.Writer;
+            bool filledLastBuffer = false;
             while (true)
             {
-                if (_waitForData) await _socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None).ConfigureAwait(false);
-                int received = await _socket.ReceiveAsync(input.GetMemory(), SocketFlags.None).ConfigureAwait(false);
+                // A read that filled its buffer probably left more waiting: then the zero-byte wait would only cost a call.
+                if (_waitForData && !filledLastBuffer) await _socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None).ConfigureAwait(false);
+                Memory<byte> buffer = input.GetMemory();
+                int received = await _socket.ReceiveAsync(buffer, SocketFlags.None).ConfigureAwait(false);
                 if (received == 0) break; // the peer has finished sending
+                filledLastBuffer = received == buffer.Length;
                 input.Advance(received);
                 FlushResult flushed = await input.FlushAsync().ConfigureAwait(false);
                 if (flushed.IsCompleted || flushed.IsCanceled) break;
