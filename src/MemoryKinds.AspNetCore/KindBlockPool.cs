@@ -90,15 +90,13 @@ public sealed unsafe class KindBlockPool : MemoryPool<byte>
     /// were not needed even at the interval's busiest moment. A steady load keeps what it uses; an idle pool halves each
     /// interval down to nothing. Called by the factory's timer.
     /// </summary>
-    /// <returns>The number of blocks given back.</returns>
-    internal int EvictIdleBlocks()
+    internal void EvictIdleBlocks()
     {
         int idle = Volatile.Read(ref _idleLowWater);
         int evicted = FreeBlocks((idle + 1) / 2);
         Interlocked.Add(ref _evictedBytes, (long)evicted * BlockSize);
         // What is left now is the starting point of the next interval's low-water mark.
         Volatile.Write(ref _idleLowWater, PooledBlocks);
-        return evicted;
     }
 
     internal void Return(KindBlock block)
@@ -108,8 +106,9 @@ public sealed unsafe class KindBlockPool : MemoryPool<byte>
             FreeBlock(block);
             return;
         }
-        _free.Enqueue(block);
+        // Counted before it can be taken, so the count never drops below zero.
         Interlocked.Increment(ref _pooledBlocks);
+        _free.Enqueue(block);
         // The pool may have been disposed between the check and the enqueue: drain again so no block is stranded.
         if (_disposed) FreeBlocks(int.MaxValue);
     }

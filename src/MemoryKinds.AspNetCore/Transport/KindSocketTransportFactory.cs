@@ -21,6 +21,9 @@ internal sealed class KindSocketTransportFactory : IConnectionListenerFactory, I
     {
         ArgumentNullException.ThrowIfNull(pools);
         ArgumentNullException.ThrowIfNull(options);
+        ArgumentOutOfRangeException.ThrowIfNegative(options.Value.MaxReadBufferSize, nameof(KindSocketTransportOptions.MaxReadBufferSize));
+        ArgumentOutOfRangeException.ThrowIfNegative(options.Value.MaxWriteBufferSize, nameof(KindSocketTransportOptions.MaxWriteBufferSize));
+        ArgumentOutOfRangeException.ThrowIfNegative(options.Value.Backlog, nameof(KindSocketTransportOptions.Backlog));
         _pools = pools;
         _options = options.Value;
     }
