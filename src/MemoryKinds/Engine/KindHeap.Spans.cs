@@ -339,7 +339,7 @@ internal sealed unsafe partial class KindHeap
 
     /// <summary>
     /// Gives back the storage pages and large blocks hold past what they hand out: a page's uncarved blocks (reserved
-    /// ahead by doubling, or left from the slices' earlier use) and a large block's slack past its size. Nothing there was
+    /// ahead of need, or left from the slices' earlier use) and a large block's slack past its size. Nothing there was
     /// handed out, and carving happens only under the lock, so no thread can be touching it.
     /// </summary>
     private void DecommitUncarvedTails()
