@@ -1,6 +1,6 @@
 // Port of memkind's examples/pmem_usable_size.c: the usable size of blocks of an unlimited kind. memkind's jemalloc
 // classes give 32 -> 32, 31 -> 32, 33 -> 48, 5 MiB -> 5 MiB, 5 MiB + 1 -> 6 MiB; this library's classes are 16-byte
-// steps up to 128 B and spans of 64 KiB slices above 512 KiB, so 5 MiB + 1 -> 5 MiB + 64 KiB.
+// steps up to 128 B and, above 512 KiB, the request rounded up to the OS page, so 5 MiB + 1 -> 5 MiB + 4 KiB.
 // Usage: PmemUsableSize [directory] (default: the temp directory).
 using MemoryKinds;
 
@@ -14,7 +14,7 @@ using PmemKind kind = PmemKind.Create(dir, 0);
     (31, 32),
     (33, 48),
     (5u << 20, 5u << 20),
-    ((5u << 20) + 1, (5u << 20) + (64u << 10)),
+    ((5u << 20) + 1, (5u << 20) + (nuint)Environment.SystemPageSize),
 ];
 int failures = 0;
 unsafe

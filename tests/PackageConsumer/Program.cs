@@ -1,6 +1,7 @@
 // Uses every integration package from its NuGet package: a Kestrel server whose buffers are in a pmem kind, a
 // distributed cache in that kind, a KindStream and a KindBufferWriter, a NativeArray, counters and Trim. Exits 0 when
 // every round trip matched. Usage: PackageConsumer DIRECTORY
+using System.Buffers;
 using System.IO.Compression;
 using System.Text.Json;
 using MemoryKinds;
