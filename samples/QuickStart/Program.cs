@@ -20,3 +20,7 @@ unsafe
     kind.Free(text);
     Console.WriteLine($"Freed everything; stats: {kind.GetStats()}");
 }
+
+// The Default policy keeps freed storage for a few seconds for reuse; Trim gives it back now.
+long released = kind.Trim();
+Console.WriteLine($"Trim gave back {released >> 20} MiB; stats: {kind.GetStats()}; counters: {kind.GetCounters()}");
