@@ -73,4 +73,51 @@ public sealed unsafe class PageReservationTests
         kind.Validate();
         foreach (nint p in blocks) kind.Free((void*)p);
     }
+
+    /// <summary>
+    /// A page freed into behind the current page is used when the current page cannot get storage for its next blocks
+    /// (found by review: the current page of 1024-byte blocks, out of storage, made the allocation fail while the full
+    /// page behind it had a free block).
+    /// </summary>
+    [Theory]
+    [InlineData(MemoryUsagePolicy.Default)]
+    [InlineData(MemoryUsagePolicy.Conservative)]
+    public void APageWithFreeBlocksBehindTheCurrentOneIsUsedAtTheLimit(MemoryUsagePolicy policy)
+    {
+        using FileMemorySource source = FileMemorySource.Create(TestDirectories.Tmpfs, 1L << 20);
+        using MemoryKind kind = MemoryKind.Create($"behind-{policy}", source, policy);
+        var full = Enumerable.Range(0, 64).Select(_ => (nint)kind.Alloc(1024)).ToList();   // one whole 64 KiB page
+        var current = Enumerable.Range(0, 2).Select(_ => (nint)kind.Alloc(1024)).ToList(); // the next page, barely carved
+        var filler = new List<nint>();
+        for (void* p; (p = kind.TryAlloc(4096)) != null;) filler.Add((nint)p);
+        kind.Free((void*)full[10]);
+        int got = 0;
+        for (void* p; (p = kind.TryAlloc(1024)) != null;) got++;
+        // The current page's carved blocks (at least 2 more) and the freed block of the full page.
+        Assert.True(got >= 3, $"{got} 1024-byte blocks after freeing one of the full page ({policy}).");
+        kind.Validate();
+    }
+
+    /// <summary>
+    /// A kind bounded only by the file system gives back its own idle storage when the file system is full, before an
+    /// allocation fails (found by review: a 2 MiB allocation failed with ENOSPC while the kind held 8 MiB, 0.4 MiB live).
+    /// </summary>
+    [Fact]
+    public void AFullFileSystemMakesTheKindGiveBackItsIdleStorageFirst()
+    {
+        using var mount = ProcessResources.MountTmpfs("size=24m");
+        File.WriteAllBytes(Path.Combine(mount.Path, "filler"), new byte[16 << 20]);
+        using PmemKind kind = PmemKind.Create(mount.Path);
+        var large = new List<nint>();
+        for (void* p; (p = kind.TryAlloc(520 << 10)) != null;) large.Add((nint)p);
+        var small = new List<nint>();
+        for (void* p; (p = kind.TryAlloc(4096)) != null;) small.Add((nint)p);
+        Assert.NotEmpty(large);
+        foreach (nint p in large) kind.Free((void*)p);
+        void* big = kind.TryAlloc(2u << 20);
+        Assert.True(big != null, $"2 MiB failed right after freeing {large.Count} blocks of 520 KiB; stats {kind.GetStats()}.");
+        kind.Free(big);
+        foreach (nint p in small) kind.Free((void*)p);
+        kind.Validate();
+    }
 }

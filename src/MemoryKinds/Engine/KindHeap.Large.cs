@@ -29,7 +29,7 @@ internal sealed unsafe partial class KindHeap
             Page* span = AllocSpanLocked(slices, alignment, bytes, out Region region);
             if (span == null)
             {
-                ReclaimLocked(ThreadHeaps.Find(Slot, Uid));
+                ReclaimForRoom(ThreadHeaps.Find(Slot, Uid));
                 span = AllocSpanLocked(slices, alignment, bytes, out region);
                 if (span == null) return null;
             }
@@ -93,6 +93,7 @@ internal sealed unsafe partial class KindHeap
             _largeAllocatedBytes += (long)bytes - (long)span->BlockSize;
             span->Slices = slices;
             span->BlockSize = bytes;
+            _storageEpoch++; // a shrink within its slices leaves storage past the block that the walks at the limit can take
             return true;
         }
     }

@@ -76,9 +76,19 @@ internal sealed unsafe partial class KindHeap
                     MoveToFull(heap, page);
                     continue;
                 }
-                // Not full, but no storage for its next blocks: take back what other pages hold, and carve again.
+                // Not full, but no storage for its next blocks. A page behind it may have free blocks (freed locally into
+                // a full page, or collected by a reclaim): use that one first.
+                Page* other = page->Next;
+                while (other != null && other->Free == null && Volatile.Read(ref other->ThreadFree) == 0) other = other->Next;
+                if (other != null)
+                {
+                    UnlinkPage(heap, bin, other);
+                    PushPage(heap, bin, other);
+                    continue;
+                }
+                // Otherwise take back what other pages hold, and carve again.
                 if (reclaimed) return null;
-                ReclaimLocked(heap);
+                ReclaimForRoom(heap);
                 reclaimed = true;
                 continue;
             }
@@ -90,7 +100,7 @@ internal sealed unsafe partial class KindHeap
                 continue;
             }
             if (reclaimed) return null;
-            ReclaimLocked(heap);
+            ReclaimForRoom(heap);
             reclaimed = true;
         }
     }
@@ -139,7 +149,8 @@ internal sealed unsafe partial class KindHeap
             int start = (int)(page - region.Pages);
             nuint ahead = Math.Min(CarveEnd(page->BlockSize, page->MaxBlocks, page->MaxBlocks), Math.Max(end, 4 * committed));
             nuint one = SizeClasses.RoundUpToCommitUnit((nuint)(page->Capacity + 1) * page->BlockSize);
-            if (!EnsureCommitted(region, start, ahead) && !EnsureCommitted(region, start, end) && !EnsureCommitted(region, start, one)) return;
+            // Reserving ahead is speculative: it must not make every other page give its storage back at the limit.
+            if (!EnsureCommitted(region, start, ahead, giveBack: false) && !EnsureCommitted(region, start, end) && !EnsureCommitted(region, start, one)) return;
             count = Math.Min(count, (int)((CommittedPrefix(page) - (nuint)page->Capacity * page->BlockSize) / page->BlockSize));
         }
         byte* first = page->Start + (nuint)page->Capacity * page->BlockSize;

@@ -16,6 +16,16 @@ internal sealed unsafe partial class KindHeap
     /// <summary>Free spans by floor(log2(slices)), linked through <see cref="Page.Next"/>.</summary>
     private readonly nint[] _freeSpans = new nint[SpanBinCount];
     private long _committedBytes, _activeBytes;
+    /// <summary>
+    /// Moves whenever storage is reserved or slices are freed: what the walks at the limit could give back changes only
+    /// then. <see cref="_fruitlessEpoch"/> is its value when those walks last left the limit still in the way.
+    /// </summary>
+    private long _storageEpoch, _fruitlessEpoch = -1;
+    /// <summary>The last span request that failed (slices, storage, alignment) and the epoch then; see <see cref="KnownToFail"/>.</summary>
+    private int _failedSlices;
+    private nuint _failedCommit, _failedAlignment;
+    private long _failedEpoch = -1, _reclaimEpoch = -1;
+    private bool _limitRefused;
     private bool _cannotDecommit;
     /// <summary>Earliest <see cref="Page.PurgeAt"/> among free spans (0: nothing to purge); read by the purger without the lock.</summary>
     private long _nextPurge;
@@ -59,6 +69,11 @@ internal sealed unsafe partial class KindHeap
     [MethodImpl(MethodImplOptions.AggressiveOptimization)] // rare calls: see AllocLarge
     private Page* AllocSpanLocked(int slices, nuint alignment, nuint commitBytes, out Region region)
     {
+        if (KnownToFail(slices, alignment, commitBytes))
+        {
+            region = null!;
+            return null;
+        }
         while (true)
         {
             Page* span = FindSpan(slices, alignment, out int skip);
@@ -80,15 +95,48 @@ internal sealed unsafe partial class KindHeap
                 // At the limit the span's own storage past what it needs now (left from the slices' earlier use) counts
                 // too: give it back and try once more.
                 if (DecommitBeyond(region, start, slices, commitBytes) && EnsureCommitted(region, start, commitBytes)) return region.Pages + start;
+                // Giving the span back is no change to what later requests can find.
+                long epoch = _storageEpoch;
                 FreeSpanLocked(region, start, slices);
+                _storageEpoch = epoch;
+                if (_limitRefused) NoteFailure(slices, alignment, commitBytes);
                 return null;
             }
             if (!TryAddRegion(slices, alignment))
             {
+                // A bounded kind's address space is fixed; an unbounded one's may be refused by the OS only for now.
+                if (_limit > 0) NoteFailure(slices, alignment, commitBytes);
                 region = null!;
                 return null;
             }
         }
+    }
+
+    /// <summary>
+    /// Whether a span request must fail as one no larger did before: since then no storage was reserved or freed, no
+    /// slices came back and no thread left a reclaim hint. A program that keeps asking a full kind (memkind's MaxFill
+    /// test asks 18 million times) then fails at once instead of walking spans and reclaiming each time.
+    /// </summary>
+    private bool KnownToFail(int slices, nuint alignment, nuint commitBytes)
+        => _failedEpoch == _storageEpoch && !_reclaimHint && slices >= _failedSlices && commitBytes >= _failedCommit
+           && Math.Max(alignment, SizeClasses.SliceSize) >= _failedAlignment;
+
+    private void NoteFailure(int slices, nuint alignment, nuint commitBytes)
+    {
+        _failedEpoch = _storageEpoch;
+        _failedSlices = slices;
+        _failedCommit = commitBytes;
+        _failedAlignment = Math.Max(alignment, SizeClasses.SliceSize);
+    }
+
+    /// <summary>Reclaims for an allocation that found no room, unless nothing could have changed since the last such reclaim.</summary>
+    private void ReclaimForRoom(ThreadHeap* self)
+    {
+        if (!_reclaimHint && _reclaimEpoch == _storageEpoch) return;
+        // Cleared first: a hint a thread leaves while the reclaim runs stays for the next one.
+        _reclaimHint = false;
+        ReclaimLocked(self);
+        _reclaimEpoch = _storageEpoch;
     }
 
     /// <summary>The highest slice at or below <paramref name="slice"/> whose address has <paramref name="alignment"/>.</summary>
@@ -145,6 +193,7 @@ internal sealed unsafe partial class KindHeap
         _regionCount++;
         AddressMap.Register(region.Base, region.Size, AddressMap.Encode(Slot, region.Index));
         InitializeSpans(region);
+        _storageEpoch++;
         return true;
     }
 
@@ -154,8 +203,9 @@ internal sealed unsafe partial class KindHeap
     /// </summary>
     /// <remarks>Slices are mapped whole and ahead of need (that costs no storage), but reserved only as far as asked.</remarks>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)] // rare calls: see AllocLarge
-    private bool EnsureCommitted(Region region, int start, nuint bytes)
+    private bool EnsureCommitted(Region region, int start, nuint bytes, bool giveBack = true)
     {
+        _limitRefused = false;
         if (bytes == 0) return true;
         int end = start + (int)((bytes + SizeClasses.SliceSize - 1) >> SizeClasses.SliceShift);
         nuint lastNeed = bytes - ((nuint)(end - 1 - start) << SizeClasses.SliceShift);
@@ -163,23 +213,40 @@ internal sealed unsafe partial class KindHeap
         if (Missing() == 0) return true;
         // At the limit, the kind's own storage that holds no block is given back first: what free spans still hold
         // (waiting for the purger), then what pages hold past their carved blocks. The address space has room elsewhere.
-        if (_limit > 0 && _committedBytes + Missing() > _limit) DecommitFreeSpans();
-        if (_limit > 0 && _committedBytes + Missing() > _limit) DecommitUncarvedTails();
-        if (_limit > 0 && _committedBytes + Missing() > _limit) return false;
+        if (giveBack && _limit > 0 && _committedBytes + Missing() > _limit && _storageEpoch != _fruitlessEpoch)
+        {
+            GiveBackIdleStorage(() => _committedBytes + Missing() > _limit);
+            // Nothing more to give back until storage is reserved or spans are freed again: a program that keeps
+            // asking a full kind fails at once instead of walking every page each time.
+            if (_committedBytes + Missing() > _limit) _fruitlessEpoch = _storageEpoch;
+        }
+        // Refused by the kind's own limit (not by the file system, which may find room later): KnownToFail may rely on it.
+        _limitRefused = _limit > 0 && _committedBytes + Missing() > _limit;
+        if (_limitRefused) return false;
+        if (Reserve()) return true;
+        // The file system is full (ENOSPC, EDQUOT): give back the kind's own idle storage and try once more, whatever
+        // the kind's limit (a kind bounded only by the file system needs this most).
+        if (!giveBack || !Source.CanDecommit) return false;
+        GiveBackIdleStorage(() => true);
+        return Reserve();
+
         // One reservation per run of missing storage: a run goes on into the next slice only while this one is needed
         // whole and the next has nothing reserved yet.
-        for (int i = start; i < end;)
+        bool Reserve()
         {
-            nuint have = (nuint)region.Pages[i].CommittedBytes;
-            if (have >= Need(i)) { i++; continue; }
-            int last = i;
-            while (Need(last) == SizeClasses.SliceSize && last + 1 < end && region.Pages[last + 1].CommittedBytes == 0) last++;
-            nuint from = ((nuint)i << SizeClasses.SliceShift) + have, to = ((nuint)last << SizeClasses.SliceShift) + Need(last);
-            if (!Source.TryRecommit(region.Memory, from, to - from)) return false;
-            for (int j = i; j <= last; j++) MarkCommitted(region, j, Need(j));
-            i = last + 1;
+            for (int i = start; i < end;)
+            {
+                nuint have = (nuint)region.Pages[i].CommittedBytes;
+                if (have >= Need(i)) { i++; continue; }
+                int last = i;
+                while (Need(last) == SizeClasses.SliceSize && last + 1 < end && region.Pages[last + 1].CommittedBytes == 0) last++;
+                nuint from = ((nuint)i << SizeClasses.SliceShift) + have, to = ((nuint)last << SizeClasses.SliceShift) + Need(last);
+                if (!Source.TryRecommit(region.Memory, from, to - from)) return false;
+                for (int j = i; j <= last; j++) MarkCommitted(region, j, Need(j));
+                i = last + 1;
+            }
+            return true;
         }
-        return true;
 
         nuint Need(int slice) => slice == end - 1 ? lastNeed : SizeClasses.SliceSize;
 
@@ -219,6 +286,7 @@ internal sealed unsafe partial class KindHeap
         else if (page->CommittedBytes == 0) page->Zeroed = true;
         page->CommittedBytes = (int)bytes;
         _committedBytes += delta;
+        _storageEpoch++;
         NotePeaks();
     }
 
@@ -253,6 +321,7 @@ internal sealed unsafe partial class KindHeap
     [MethodImpl(MethodImplOptions.AggressiveOptimization)] // rare calls: see AllocLarge
     private void FreeSpanLocked(Region region, int start, int count)
     {
+        _storageEpoch++;
         for (int i = start; i < start + count; i++)
         {
             Page* slice = region.Pages + i;
@@ -321,6 +390,13 @@ internal sealed unsafe partial class KindHeap
         else _freeSpans[bin] = (nint)span->Next;
         if (span->Next != null) span->Next->Prev = span->Prev;
         span->Next = span->Prev = null;
+    }
+
+    /// <summary>Gives back what free spans hold, then, while <paramref name="stillShort"/>, what pages hold past their carved blocks.</summary>
+    private void GiveBackIdleStorage(Func<bool> stillShort)
+    {
+        DecommitFreeSpans();
+        if (stillShort()) DecommitUncarvedTails();
     }
 
     /// <summary>Gives back the storage of every free span now.</summary>
