@@ -73,3 +73,38 @@ public unsafe class MoveToTests
         Assert.Equal(0, a.GetStats().Allocated);
     }
 }
+
+/// <summary>TieredMemory.MoveTo: MemoryKind.MoveTo between tiers with the tiers' byte counts kept right.</summary>
+public unsafe class TieredMoveToTests
+{
+    [Fact]
+    public void MovingBetweenTiersMovesTheCountedBytes()
+    {
+        using MemoryKind fast = TieringTestKinds.Dram("tmove-fast", 16 << 20);
+        using PmemKind slow = TieringTestKinds.Pmem();
+        using MemoryKind outside = TieringTestKinds.Dram("tmove-outside");
+        using TieredMemory tiers = TieredMemory.Create(TierPolicy.StaticRatio, (fast, 1), (slow, 1));
+        void* p = tiers.Alloc(5000);
+        Assert.Same(fast, MemoryKind.Detect(p));
+        long usable = (long)fast.GetUsableSize(p);
+        TieringTestKinds.Fill(p, 5000, 1);
+
+        void* demoted = tiers.MoveTo(p, slow);
+        Assert.Same(slow, MemoryKind.Detect(demoted));
+        Assert.True(TieringTestKinds.Holds(demoted, 5000, 1));
+        Assert.Equal(0, tiers.AllocatedBytes(fast));
+        Assert.Equal((long)slow.GetUsableSize(demoted), tiers.AllocatedBytes(slow));
+        Assert.True(tiers.MoveTo(demoted, slow) == demoted);
+
+        Assert.Throws<ArgumentException>(() => tiers.MoveTo(demoted, outside));
+        void* big = tiers.Alloc(32 << 20); // lands in the slow tier: the fast one is too small
+        Assert.True(tiers.MoveTo(big, fast) == null);
+        Assert.Same(slow, MemoryKind.Detect(big));
+
+        void* promoted = tiers.MoveTo(demoted, fast);
+        Assert.Equal(usable, tiers.AllocatedBytes(fast));
+        tiers.Free(promoted);
+        tiers.Free(big);
+        Assert.Equal(0, tiers.AllocatedBytes(fast) + tiers.AllocatedBytes(slow));
+    }
+}
