@@ -34,7 +34,7 @@ internal sealed class DynamicThresholdPlacement : TierPlacement
     {
         // Each thread counts in its own stripe, so no shared counter is contended; a thread that finds another one
         // checking skips this check rather than wait.
-        if (_counters.CountOperation() % _settings.CheckCount != 0 || !_checkLock.TryEnter()) return;
+        if (!_counters.CountDown(_settings.CheckCount) || !_checkLock.TryEnter()) return;
         try
         {
             Check();

@@ -21,22 +21,35 @@ internal sealed class TierCounters
     private readonly int _stride;
     private readonly int _stripeMask;
 
-    public TierCounters(int tiers)
+    /// <param name="tiers">How many tiers to count bytes for.</param>
+    /// <param name="period">What each stripe's allocation countdown starts from (see <see cref="CountDown"/>).</param>
+    public TierCounters(int tiers, int period)
     {
         _tiers = tiers;
-        // A stripe holds one long per tier and the stripe's allocation count, rounded up to whole lines, then one line
+        // A stripe holds one long per tier and the stripe's allocation countdown, rounded up to whole lines, then one line
         // of padding: the array is not line-aligned, so the padding keeps two stripes' used longs off a shared line.
         _stride = ((tiers + 1 + LineLongs - 1) / LineLongs + 1) * LineLongs;
         int stripes = (int)BitOperations.RoundUpToPowerOf2((uint)Math.Clamp(Environment.ProcessorCount, 1, 64));
         _stripeMask = stripes - 1;
         _slots = new long[stripes * _stride];
+        for (int i = tiers; i < _slots.Length; i += _stride) _slots[i] = period;
     }
 
     /// <summary>Adds <paramref name="bytes"/> (negative to subtract) to <paramref name="tier"/> in this thread's stripe.</summary>
     public void Add(int tier, long bytes) => Interlocked.Add(ref _slots[StripeBase() + tier], bytes);
 
-    /// <summary>Counts one allocation in this thread's stripe and returns the stripe's count so far.</summary>
-    public long CountOperation() => Interlocked.Increment(ref _slots[StripeBase() + _tiers]);
+    /// <summary>
+    /// Counts one allocation down in this thread's stripe; true once every <paramref name="period"/> allocations of the
+    /// stripe (a countdown, not a division, on the hot path).
+    /// </summary>
+    public bool CountDown(int period)
+    {
+        ref long left = ref _slots[StripeBase() + _tiers];
+        if (Interlocked.Decrement(ref left) > 0) return false;
+        // Threads sharing the stripe may both reach 0 and check twice, which is harmless.
+        Volatile.Write(ref left, period);
+        return true;
+    }
 
     /// <summary>The bytes <paramref name="tier"/> holds: the sum over all stripes.</summary>
     public long Sum(int tier)

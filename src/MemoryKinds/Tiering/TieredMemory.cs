@@ -29,7 +29,7 @@ public sealed unsafe partial class TieredMemory : IDisposable
         Policy = policy;
         _kinds = kinds;
         _owned = owned;
-        _counters = new TierCounters(kinds.Length);
+        _counters = new TierCounters(kinds.Length, thresholds.CheckCount);
         _placement = policy == TierPolicy.StaticRatio
             ? new StaticRatioPlacement(_counters, ratios)
             : new DynamicThresholdPlacement(_counters, ratios, thresholds);
