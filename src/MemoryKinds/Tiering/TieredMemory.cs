@@ -57,18 +57,18 @@ public sealed unsafe partial class TieredMemory : IDisposable
         return Build(policy, kinds, ratios, ThresholdSettings.Default, owned: []);
     }
 
-    /// <summary>Checks the tiers and creates; ratios are positive already.</summary>
+    /// <summary>Checks the tiers and creates; ratios are positive already. Errors name "tiers", the parameter of both public callers.</summary>
     private static TieredMemory Build(TierPolicy policy, MemoryKind[] kinds, long[] ratios, ThresholdSettings thresholds, MemoryKind[] owned)
     {
         if (!Enum.IsDefined(policy)) throw new ArgumentOutOfRangeException(nameof(policy), policy, "Undefined tier policy.");
-        if (kinds.Length == 0) throw new ArgumentException("Tiered memory needs at least one tier.", nameof(kinds));
+        if (kinds.Length == 0) throw new ArgumentException("Tiered memory needs at least one tier.", "tiers");
         if (policy == TierPolicy.DynamicThreshold && kinds.Length != 2)
-            throw new ArgumentException($"The DynamicThreshold policy places between exactly two tiers (as memkind's), not {kinds.Length}.", nameof(kinds));
+            throw new ArgumentException($"The DynamicThreshold policy places between exactly two tiers (as memkind's), not {kinds.Length}.", "tiers");
         for (int i = 0; i < kinds.Length; i++)
         {
             for (int j = 0; j < i; j++)
             {
-                if (ReferenceEquals(kinds[i], kinds[j])) throw new ArgumentException($"The kind '{kinds[i].Name}' is given as two tiers.", nameof(kinds));
+                if (ReferenceEquals(kinds[i], kinds[j])) throw new ArgumentException($"The kind '{kinds[i].Name}' is given as two tiers.", "tiers");
             }
         }
         return new TieredMemory(policy, kinds, ratios, thresholds, owned);
