@@ -1,0 +1,46 @@
+namespace MemoryKinds;
+
+/// <summary>
+/// <see cref="TierPolicy.StaticRatio"/>: the allocation goes to the tier whose share of the bytes held would be furthest
+/// below its target after counting this allocation. memkind compares approximate per-kind totals (flushed from
+/// per-thread buckets every 50 KiB) shared by every memtier object; this reads this object's exact sums.
+/// </summary>
+internal sealed class StaticRatioPlacement : TierPlacement
+{
+    /// <summary>Tiers beyond this many sum into a heap array instead of the stack.</summary>
+    private const int StackTiers = 16;
+
+    private readonly TierCounters _counters;
+    private readonly double[] _targetShares;
+
+    public StaticRatioPlacement(TierCounters counters, IReadOnlyList<long> ratios)
+    {
+        _counters = counters;
+        double sum = 0;
+        foreach (long r in ratios) sum += r;
+        _targetShares = new double[ratios.Count];
+        for (int i = 0; i < ratios.Count; i++) _targetShares[i] = ratios[i] / sum;
+    }
+
+    public override int Choose(nuint size)
+    {
+        double[] targets = _targetShares;
+        if (targets.Length == 1) return 0;
+        Span<long> held = targets.Length <= StackTiers ? stackalloc long[targets.Length] : new long[targets.Length];
+        double after = (double)_counters.SumAll(held) + size;
+        int best = 0;
+        double bestDeficit = double.NegativeInfinity;
+        for (int i = 0; i < targets.Length; i++)
+        {
+            // Bytes below its target share this tier would be with the allocation in it; all tiers share the
+            // denominator (total after), so comparing bytes compares shares.
+            double deficit = targets[i] * after - (held[i] + (double)size);
+            if (deficit > bestDeficit)
+            {
+                bestDeficit = deficit;
+                best = i;
+            }
+        }
+        return best;
+    }
+}

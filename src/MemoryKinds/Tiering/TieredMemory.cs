@@ -1,0 +1,248 @@
+using System.Diagnostics.CodeAnalysis;
+using System.Runtime.CompilerServices;
+
+namespace MemoryKinds;
+
+/// <summary>
+/// Memory spread over several kinds (tiers, fastest first) by a <see cref="TierPolicy"/>: memkind's libmemtier
+/// (<c>memtier_memory</c>). Each allocation is placed once; <see cref="MemoryKind.MoveTo"/> moves a block between tiers
+/// afterwards. When the chosen tier is full the allocation goes to the next tier that can take it (counted as
+/// <c>memorykinds.tier.fallbacks</c> on the <see cref="MemoryKind.MeterName"/> meter), so a bounded fast tier never makes
+/// an allocation fail while another tier has room. All members are thread-safe.
+/// </summary>
+/// <remarks>
+/// The bytes each tier holds are the usable sizes of the blocks this object placed there and has not freed, counted
+/// exactly and per thread. <see cref="Free"/>, <see cref="Realloc"/> and <see cref="GetUsableSize"/> accept any live
+/// block of a tier; a block of a tier's kind allocated around this object is taken too, and its free then subtracts
+/// bytes this object never counted.
+/// </remarks>
+public sealed unsafe partial class TieredMemory : IDisposable
+{
+    private readonly MemoryKind[] _kinds;
+    private readonly MemoryKind[] _owned;
+    private readonly TierCounters _counters;
+    private readonly TierPlacement _placement;
+    private volatile bool _disposed;
+
+    private TieredMemory(TierPolicy policy, MemoryKind[] kinds, long[] ratios, ThresholdSettings thresholds, MemoryKind[] owned)
+    {
+        Policy = policy;
+        _kinds = kinds;
+        _owned = owned;
+        _counters = new TierCounters(kinds.Length, thresholds.CheckCount);
+        _placement = policy == TierPolicy.StaticRatio
+            ? new StaticRatioPlacement(_counters, ratios)
+            : new DynamicThresholdPlacement(_counters, ratios, thresholds);
+        Kinds = Array.AsReadOnly(kinds);
+    }
+
+    /// <summary>Creates tiered memory over kinds the caller owns (<see cref="Dispose"/> leaves them alive).</summary>
+    /// <param name="policy">How allocations are placed.</param>
+    /// <param name="tiers">The tiers, first (fastest) first, each with its ratio: the tiers' bytes are meant to be in the proportion of the ratios.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="tiers"/> or one of its kinds is null.</exception>
+    /// <exception cref="ArgumentException">No tiers, a kind given twice, or <see cref="TierPolicy.DynamicThreshold"/> with other than two tiers.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A ratio is not positive, or <paramref name="policy"/> is not defined.</exception>
+    public static TieredMemory Create(TierPolicy policy, params (MemoryKind Kind, int Ratio)[] tiers)
+    {
+        ArgumentNullException.ThrowIfNull(tiers);
+        var kinds = new MemoryKind[tiers.Length];
+        var ratios = new long[tiers.Length];
+        for (int i = 0; i < tiers.Length; i++)
+        {
+            ArgumentNullException.ThrowIfNull(tiers[i].Kind, nameof(tiers));
+            ArgumentOutOfRangeException.ThrowIfNegativeOrZero(tiers[i].Ratio, nameof(tiers));
+            kinds[i] = tiers[i].Kind;
+            ratios[i] = tiers[i].Ratio;
+        }
+        return Build(policy, kinds, ratios, ThresholdSettings.Default, owned: []);
+    }
+
+    /// <summary>Checks the tiers and creates; ratios are positive already. Errors name "tiers", the parameter of both public callers.</summary>
+    private static TieredMemory Build(TierPolicy policy, MemoryKind[] kinds, long[] ratios, ThresholdSettings thresholds, MemoryKind[] owned)
+    {
+        if (!Enum.IsDefined(policy)) throw new ArgumentOutOfRangeException(nameof(policy), policy, "Undefined tier policy.");
+        if (kinds.Length == 0) throw new ArgumentException("Tiered memory needs at least one tier.", "tiers");
+        if (policy == TierPolicy.DynamicThreshold && kinds.Length != 2)
+            throw new ArgumentException($"The DynamicThreshold policy places between exactly two tiers (as memkind's), not {kinds.Length}.", "tiers");
+        for (int i = 0; i < kinds.Length; i++)
+        {
+            for (int j = 0; j < i; j++)
+            {
+                if (ReferenceEquals(kinds[i], kinds[j])) throw new ArgumentException($"The kind '{kinds[i].Name}' is given as two tiers.", "tiers");
+            }
+        }
+        return new TieredMemory(policy, kinds, ratios, thresholds, owned);
+    }
+
+    /// <summary>The tiers' kinds, first tier first.</summary>
+    public IReadOnlyList<MemoryKind> Kinds { get; }
+
+    /// <summary>How allocations are placed.</summary>
+    public TierPolicy Policy { get; }
+
+    /// <summary>The current size threshold of <see cref="TierPolicy.DynamicThreshold"/> (null for other policies), for tests and diagnostics.</summary>
+    internal nuint? Threshold => (_placement as DynamicThresholdPlacement)?.Threshold;
+
+    /// <summary>Allocates <paramref name="size"/> bytes in the tier the policy picks, or the next one with room.</summary>
+    /// <exception cref="OutOfMemoryException">No tier can give that much.</exception>
+    /// <exception cref="ObjectDisposedException">This object or a tier's kind is disposed.</exception>
+    public void* Alloc(nuint size)
+    {
+        void* p = Place(size, 0, zeroed: false);
+        if (p == null) ThrowOutOfMemory(size);
+        return p;
+    }
+
+    /// <summary>Allocates like <see cref="Alloc"/>, but returns null when no tier can give the bytes.</summary>
+    /// <exception cref="ObjectDisposedException">This object or a tier's kind is disposed.</exception>
+    public void* TryAlloc(nuint size) => Place(size, 0, zeroed: false);
+
+    /// <summary>Allocates <paramref name="count"/> × <paramref name="size"/> zeroed bytes (memtier_calloc).</summary>
+    /// <exception cref="OutOfMemoryException">The product overflows or no tier can give that much.</exception>
+    /// <exception cref="ObjectDisposedException">This object or a tier's kind is disposed.</exception>
+    public void* AllocZeroed(nuint count, nuint size)
+    {
+        if (size != 0 && count > nuint.MaxValue / size) ThrowOutOfMemory(nuint.MaxValue);
+        void* p = Place(count * size, 0, zeroed: true);
+        if (p == null) ThrowOutOfMemory(count * size);
+        return p;
+    }
+
+    /// <summary>Allocates <paramref name="size"/> bytes aligned to <paramref name="alignment"/> (memtier_posix_memalign).</summary>
+    /// <exception cref="ArgumentException"><paramref name="alignment"/> is not a power of two.</exception>
+    /// <exception cref="OutOfMemoryException">No tier can give that much at that alignment.</exception>
+    /// <exception cref="ObjectDisposedException">This object or a tier's kind is disposed.</exception>
+    public void* AlignedAlloc(nuint size, nuint alignment)
+    {
+        if (!System.Numerics.BitOperations.IsPow2(alignment))
+            throw new ArgumentException($"The alignment {alignment} is not a power of two.", nameof(alignment));
+        void* p = Place(size, alignment, zeroed: false);
+        if (p == null) ThrowOutOfMemory(size);
+        return p;
+    }
+
+    /// <summary>
+    /// Resizes a block within its tier, as memtier_realloc does; when that tier is full the block moves to the next tier
+    /// that can hold the new size. A null <paramref name="ptr"/> allocates.
+    /// </summary>
+    /// <returns>The block, moved or not.</returns>
+    /// <exception cref="ArgumentException"><paramref name="ptr"/> is not a live block of a tier.</exception>
+    /// <exception cref="OutOfMemoryException">No tier can give that much; <paramref name="ptr"/> stays valid and unchanged.</exception>
+    /// <exception cref="ObjectDisposedException">This object or a tier's kind is disposed.</exception>
+    public void* Realloc(void* ptr, nuint size)
+    {
+        if (ptr == null) return Alloc(size);
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        int tier = TierOf(ptr);
+        MemoryKind kind = _kinds[tier];
+        long old = (long)kind.GetUsableSize(ptr);
+        void* p = kind.TryRealloc(ptr, size);
+        if (p != null)
+        {
+            _counters.Add(tier, (long)kind.GetUsableSize(p) - old);
+            _placement.OnPlaced();
+            return p;
+        }
+        for (int step = 1; step < _kinds.Length; step++)
+        {
+            int other = (tier + step) % _kinds.Length;
+            void* moved = _kinds[other].TryAlloc(size);
+            if (moved == null) continue;
+            nuint keep = Math.Min((nuint)old, size);
+            Buffer.MemoryCopy(ptr, moved, keep, keep);
+            kind.Free(ptr);
+            _counters.Add(tier, -old);
+            _counters.Add(other, (long)_kinds[other].GetUsableSize(moved));
+            TieringMetrics.RecordFallback(kind, _kinds[other]);
+            _placement.OnPlaced();
+            return moved;
+        }
+        ThrowOutOfMemory(size);
+        return null;
+    }
+
+    /// <summary>Frees a block of any tier; null does nothing.</summary>
+    /// <exception cref="ArgumentException"><paramref name="ptr"/> is not a live block of a tier; nothing is changed.</exception>
+    /// <exception cref="ObjectDisposedException">A tier's kind is disposed.</exception>
+    public void Free(void* ptr)
+    {
+        if (ptr == null) return;
+        int tier = TierOf(ptr);
+        MemoryKind kind = _kinds[tier];
+        long usable = (long)kind.GetUsableSize(ptr);
+        kind.Free(ptr);
+        _counters.Add(tier, -usable);
+    }
+
+    /// <summary>The usable size of a block of any tier; 0 for null.</summary>
+    /// <exception cref="ArgumentException"><paramref name="ptr"/> is not a live block of a tier.</exception>
+    /// <exception cref="ObjectDisposedException">A tier's kind is disposed.</exception>
+    public nuint GetUsableSize(void* ptr) => ptr == null ? 0 : _kinds[TierOf(ptr)].GetUsableSize(ptr);
+
+    /// <summary>The usable bytes of the blocks this object placed in <paramref name="kind"/>'s tier and has not freed.</summary>
+    /// <exception cref="ArgumentNullException"><paramref name="kind"/> is null.</exception>
+    /// <exception cref="ArgumentException"><paramref name="kind"/> is not a tier of this object.</exception>
+    public long AllocatedBytes(MemoryKind kind)
+    {
+        ArgumentNullException.ThrowIfNull(kind);
+        int tier = Array.IndexOf(_kinds, kind);
+        if (tier < 0) throw new ArgumentException($"The kind '{kind.Name}' is not a tier of this tiered memory.", nameof(kind));
+        return _counters.Sum(tier);
+    }
+
+    /// <summary>Disposes the kinds <see cref="Parse"/> or <see cref="FromEnvironment"/> created; kinds given to <see cref="Create"/> stay alive. Idempotent.</summary>
+    public void Dispose()
+    {
+        if (_disposed) return;
+        _disposed = true;
+        foreach (MemoryKind kind in _owned) kind.Dispose();
+    }
+
+    /// <summary>Places an allocation: the policy's tier first, then the tiers after it, wrapping around.</summary>
+    private void* Place(nuint size, nuint alignment, bool zeroed)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        int chosen = _placement.Choose(size);
+        int tier = chosen;
+        void* p = AllocIn(_kinds[tier], size, alignment, zeroed);
+        for (int step = 1; p == null && step < _kinds.Length; step++)
+        {
+            tier = (chosen + step) % _kinds.Length;
+            p = AllocIn(_kinds[tier], size, alignment, zeroed);
+            if (p != null) TieringMetrics.RecordFallback(_kinds[chosen], _kinds[tier]);
+        }
+        if (p == null) return null;
+        _counters.Add(tier, (long)_kinds[tier].GetUsableSize(p));
+        _placement.OnPlaced();
+        return p;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void* AllocIn(MemoryKind kind, nuint size, nuint alignment, bool zeroed)
+        => zeroed ? kind.TryAllocZeroed(1, size) : alignment != 0 ? kind.TryAlignedAlloc(size, alignment) : kind.TryAlloc(size);
+
+    /// <summary>The tier whose kind owns <paramref name="ptr"/>, found with the O(1) address map of <see cref="MemoryKind.Detect"/>.</summary>
+    private int TierOf(void* ptr)
+    {
+        MemoryKind? owner = MemoryKind.Detect(ptr);
+        MemoryKind[] kinds = _kinds;
+        for (int i = 0; i < kinds.Length; i++)
+        {
+            if (ReferenceEquals(kinds[i], owner)) return i;
+        }
+        return ThrowNotATierBlock(ptr, owner);
+    }
+
+    [DoesNotReturn, MethodImpl(MethodImplOptions.NoInlining)]
+    private static int ThrowNotATierBlock(void* ptr, MemoryKind? owner)
+        => throw new ArgumentException(
+            $"The pointer 0x{(nuint)ptr:x} is not a block of any tier of this tiered memory ({(owner is null ? "no kind owns it" : $"it belongs to the kind '{owner.Name}'")}).",
+            nameof(ptr));
+
+    [DoesNotReturn, MethodImpl(MethodImplOptions.NoInlining)]
+    private void ThrowOutOfMemory(nuint size)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        throw new OutOfMemoryException($"No tier of the tiered memory ({string.Join(", ", Array.ConvertAll(_kinds, k => k.Name))}) can allocate {size} bytes.");
+    }
+}
