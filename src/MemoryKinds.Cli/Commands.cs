@@ -66,7 +66,7 @@ internal static class Commands
             table.AddRow("ChunkSize", Markup.Escape($"{Sizes.Format(PmemKind.ChunkSize)} (limits round up to this)"));
             table.AddRow("Page size", Sizes.Format(Environment.SystemPageSize));
             table.AddRow("Region alignment", Sizes.Format((long)MemorySource.RegionAlignment));
-            table.AddRow("Growth unit", Markup.Escape($"{Sizes.Format((long)MemorySource.GrowthUnit)} (storage is reserved with fallocate in these steps)"));
+            table.AddRow("Growth unit", Markup.Escape($"{Sizes.Format((long)MemorySource.GrowthUnit)} mapped at a time; storage is reserved with fallocate per {Sizes.Format(Environment.SystemPageSize)} page"));
             table.AddRow("Small blocks", "up to 512 KiB in size classes (16-byte steps to 128 B, then 8 per doubling)");
             table.AddRow("Large blocks", "over 512 KiB: spans of 64 KiB slices");
             table.AddRow("Policies", "Default: per-thread heaps, freed space given back within seconds\nConservative: one shared heap, emptied pages hole-punched before Free returns");

@@ -30,7 +30,7 @@ public abstract unsafe class MemorySource : IDisposable
     /// <summary>Alignment every region's base must have: the granule of the engine's address-to-kind map (4 MiB).</summary>
     public const nuint RegionAlignment = 4u << 20;
 
-    /// <summary>The unit of growth, decommit and page metadata (64 KiB): a multiple of every supported OS page size.</summary>
+    /// <summary>The unit of mapping and page metadata (64 KiB, one slice): a multiple of every supported OS page size. Storage is reserved and given back per OS page.</summary>
     public const nuint GrowthUnit = 64u << 10;
 
     /// <summary>The most bytes this source will ever back at once; 0 when only the underlying storage bounds it.</summary>
