@@ -59,8 +59,7 @@ internal sealed unsafe partial class KindHeap
             ThrowIfDisposed();
             long before = _committedBytes;
             ReclaimLocked(ThreadHeaps.Find(Slot, Uid));
-            DecommitFreeSpans();
-            DecommitUncarvedTails();
+            GiveBackIdleStorage();
             return before - _committedBytes;
         }
     }

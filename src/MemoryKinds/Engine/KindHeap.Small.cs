@@ -138,7 +138,7 @@ internal sealed unsafe partial class KindHeap
     {
         int count = CarveCount(page->BlockSize, page->MaxBlocks, page->Capacity);
         if (count <= 0) return;
-        nuint end = CarveEnd(page->BlockSize, page->MaxBlocks, page->Capacity);
+        nuint end = SizeClasses.RoundUpToCommitUnit((nuint)(page->Capacity + count) * page->BlockSize);
         nuint committed = CommittedPrefix(page);
         if (end > committed)
         {

@@ -215,7 +215,8 @@ internal sealed unsafe partial class KindHeap
         // (waiting for the purger), then what pages hold past their carved blocks. The address space has room elsewhere.
         if (giveBack && _limit > 0 && _committedBytes + Missing() > _limit && _storageEpoch != _fruitlessEpoch)
         {
-            GiveBackIdleStorage(() => _committedBytes + Missing() > _limit);
+            DecommitFreeSpans();
+            if (_committedBytes + Missing() > _limit) DecommitUncarvedTails();
             // Nothing more to give back until storage is reserved or spans are freed again: a program that keeps
             // asking a full kind fails at once instead of walking every page each time.
             if (_committedBytes + Missing() > _limit) _fruitlessEpoch = _storageEpoch;
@@ -227,7 +228,7 @@ internal sealed unsafe partial class KindHeap
         // The file system is full (ENOSPC, EDQUOT): give back the kind's own idle storage and try once more, whatever
         // the kind's limit (a kind bounded only by the file system needs this most).
         if (!giveBack || !Source.CanDecommit) return false;
-        GiveBackIdleStorage(() => true);
+        GiveBackIdleStorage();
         return Reserve();
 
         // One reservation per run of missing storage: a run goes on into the next slice only while this one is needed
@@ -392,11 +393,11 @@ internal sealed unsafe partial class KindHeap
         span->Next = span->Prev = null;
     }
 
-    /// <summary>Gives back what free spans hold, then, while <paramref name="stillShort"/>, what pages hold past their carved blocks.</summary>
-    private void GiveBackIdleStorage(Func<bool> stillShort)
+    /// <summary>Gives back all storage that holds no block: what free spans hold and what pages hold past their carved blocks.</summary>
+    private void GiveBackIdleStorage()
     {
         DecommitFreeSpans();
-        if (stillShort()) DecommitUncarvedTails();
+        DecommitUncarvedTails();
     }
 
     /// <summary>Gives back the storage of every free span now.</summary>
