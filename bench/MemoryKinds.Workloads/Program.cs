@@ -59,6 +59,7 @@ internal sealed class Run
     public List<SpaceWorkloads.FillResult> Fills { get; } = new();
     public List<SpaceWorkloads.MixedResult> Mixed { get; } = new();
     public List<SpaceWorkloads.MixedFillResult> MixedFills { get; } = new();
+    public List<SpaceClassWorkloads.ClassResult> ClassFills { get; } = new();
     public List<ConservativeWorkloads.CycleResult> Cycles { get; } = new();
     public List<ConservativeWorkloads.PairResult> Pairs { get; } = new();
     public TimeSpan Elapsed => _clock.Elapsed;
@@ -95,8 +96,8 @@ internal sealed class Run
         Console.WriteLine($"MemoryKinds workloads, {_mode} mode: {_rounds} round(s) per cell, contenders interleaved (order rotating per round).");
         Console.WriteLine($"Machine: {Environment.ProcessorCount} CPUs, kernel {Environment.OSVersion.Version}, .NET {Environment.Version}; load average {File.ReadAllText("/proc/loadavg").Trim()}");
         Contenders = global::MemoryKinds.Benchmarks.Contenders.CreateAll(Missing, memkindTmp: false); // see MultiThreadExcluded
-        if (Environment.GetEnvironmentVariable("WORKLOADS_CONTENDER") is string filter) // debugging: one contender only
-            Contenders = Contenders.Where(c => c.Name.Contains(filter, StringComparison.Ordinal)).ToList();
+        if (Environment.GetEnvironmentVariable("WORKLOADS_CONTENDER") is string filter) // a few contenders only: names containing one of '|'-separated parts
+            Contenders = Contenders.Where(c => filter.Split('|').Any(part => c.Name.Contains(part, StringComparison.Ordinal))).ToList();
         if (Environment.GetEnvironmentVariable("WORKLOADS_EXCLUDE") is string exclude) // run.sh: after memkind crashed the process repeatedly
         {
             foreach (Contender c in Contenders.Where(c => c.Name.Contains(exclude, StringComparison.Ordinal)))
@@ -118,7 +119,7 @@ internal sealed class Run
         workloads = workloads.Where(w => Wanted(w.Group, w.Name)).ToList();
         var kindContenders = Wanted("kinds") ? KindWorkloads.All() : new();
         var fillContenders = Wanted("space-fill") ? SpaceWorkloads.FillContenders(Dirs.Shm) : new();
-        _steps = workloads.Count + (Wanted("kinds") ? 2 : 0) + (Wanted("space-fill") ? 1 : 0) + (Wanted("space-bounded") ? 1 : 0) + (Wanted("conservative") ? 1 : 0) + (Wanted("space-mixed") ? 1 : 0);
+        _steps = workloads.Count + (Wanted("kinds") ? 2 : 0) + (Wanted("space-fill") ? 1 : 0) + (Wanted("space-bounded") ? 1 : 0) + (Wanted("space-class") ? 1 : 0) + (Wanted("conservative") ? 1 : 0) + (Wanted("space-mixed") ? 1 : 0);
 
         foreach (IWorkload w in workloads)
         {
@@ -161,6 +162,11 @@ internal sealed class Run
                     Fills.Add(r);
                     Console.WriteLine($"    {Report.Bytes((long)size),8} {fc.Name,-40} first {r.First,8} min {r.Min,8} kept {r.Kept:P1} ({r.Ms:F0} ms)");
                 }
+        }
+        if (Wanted("space-class"))
+        {
+            Progress($"space: one size class at a time in a {Report.Bytes(SpaceClassWorkloads.KindSize)} kind, fill, free, refill");
+            ClassFills.AddRange(SpaceClassWorkloads.Run(Dirs.Shm, SpaceClassWorkloads.Sizes(quick: _mode != "full"), Console.WriteLine));
         }
         if (Wanted("space-bounded"))
         {
@@ -351,6 +357,8 @@ internal sealed class Run
                 sb.AppendLine($"| {Report.Bytes((long)f.Size)} | {f.Contender} | {f.First} | {f.Min} | {f.Last} | {f.Kept:P1} | {Report.F((double)f.First * (long)f.Size / SpaceWorkloads.BoundedSize)} | {f.Ms:F0} |");
             sb.AppendLine();
         }
+        if (ClassFills.Count > 0)
+            sb.Append(SpaceClassWorkloads.Section(ClassFills, Path.Combine(chartDir, $"workloads-space-class{tag}.png"), rel($"workloads-space-class{tag}.png")));
         if (MixedFills.Count > 0)
         {
             sb.AppendLine($"### Space: a {Report.Bytes(SpaceWorkloads.MixedFillSize)} kind filled with mixed sizes to the first failure");

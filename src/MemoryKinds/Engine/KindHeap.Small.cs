@@ -110,6 +110,10 @@ internal sealed unsafe partial class KindHeap
     {
         nint list = Interlocked.Exchange(ref page->ThreadFree, 0);
         int collected = 0;
+        // Pending bits are cleared with one atomic AND per run of blocks sharing a bitmap word, not one per block: freers
+        // on other threads OR into the same words meanwhile, and each locked instruction there costs a cache-line transfer.
+        ulong* pendingWord = null;
+        ulong pendingMask = 0;
         for (Block* block = (Block*)list; block != null;)
         {
             Block* next = block->Next;
@@ -124,9 +128,16 @@ internal sealed unsafe partial class KindHeap
                 page->Free = block;
                 collected++;
             }
-            Interlocked.And(ref word[1], ~mask);
+            if (word != pendingWord)
+            {
+                if (pendingWord != null) Interlocked.And(ref pendingWord[1], ~pendingMask);
+                pendingWord = word;
+                pendingMask = 0;
+            }
+            pendingMask |= mask;
             block = next;
         }
+        if (pendingWord != null) Interlocked.And(ref pendingWord[1], ~pendingMask);
         page->Used -= collected;
     }
 

@@ -11,7 +11,8 @@ namespace MemoryKinds.Engine;
 //    the page's list links and the "allocated" bits of its blocks, and it does so either on a fast path (heap.Busy == 1,
 //    heap.Blocked == 0, no lock) or under the kind's lock.
 //  * Any other thread frees into a page by setting the block's "pending" bit (atomic OR) and pushing the block on
-//    ThreadFree (CAS); the owner collects that stack under the lock.
+//    ThreadFree (CAS); the owner collects that stack (atomic exchange) on its fast path or under the lock, and a lock
+//    holder may collect it for the owner after the handshake below.
 //  * Code holding the kind's lock may touch another thread's heap only after setting heap.Blocked, a process-wide
 //    memory barrier, and seeing heap.Busy == 0 (an asymmetric Dekker handshake: the fast path pays two plain stores).
 //  * A thread never holds Busy == 1 while it waits for the kind's lock.
