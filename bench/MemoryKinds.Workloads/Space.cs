@@ -68,10 +68,10 @@ public static unsafe class SpaceWorkloads
         return list;
     }
 
-    public static FillResult Fill(FillContender c, nuint size, int cycles)
+    public static FillResult Fill(FillContender c, nuint size, int cycles, long kindSize = BoundedSize)
     {
         long start = Stopwatch.GetTimestamp();
-        nint kind = c.Create(BoundedSize);
+        nint kind = c.Create(kindSize);
         var blocks = new List<Block>(1 << 18);
         int first = 0, min = int.MaxValue, last = 0;
         try

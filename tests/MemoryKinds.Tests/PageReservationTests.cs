@@ -59,6 +59,29 @@ public sealed unsafe class PageReservationTests
         foreach (nint p in blocks) kind.Free((void*)p);
     }
 
+    /// <summary>
+    /// At jemalloc's size classes memkind's slabs waste nothing, and a kind of ours must hold at least as many blocks
+    /// (issue 9): pages of these sizes end on OS page boundaries, so a fill reaches all but a few blocks of the limit.
+    /// Before, pages of 1.5 KiB blocks left 1 KiB of their last OS page unused and a fill held 1.5% fewer than memkind's.
+    /// </summary>
+    [Theory]
+    [InlineData(320)]
+    [InlineData(768)]
+    [InlineData(1536)]
+    [InlineData(2560)]
+    [InlineData(3584)]
+    [InlineData(7168)]
+    public void AFillOfOneJemallocClassReachesTheLimit(int size)
+    {
+        using PmemKind kind = PmemKind.Create(TestDirectories.Tmpfs, KindSize);
+        var blocks = new List<nint>();
+        for (void* p; (p = kind.TryAlloc((nuint)size)) != null;) blocks.Add((nint)p);
+        long most = KindSize / size;
+        Assert.True(blocks.Count >= most - most / 1000, $"{blocks.Count} blocks of {size} B in a {KindSize}-byte kind; at most {most} fit.");
+        kind.Validate();
+        foreach (nint p in blocks) kind.Free((void*)p);
+    }
+
     /// <summary>Many bins with one block each cost a few OS pages per bin, not a page of slices per bin.</summary>
     [Fact]
     public void OneBlockPerBinCostsOsPagesNotSlices()

@@ -18,6 +18,28 @@ public class SizeClassTests
         }
     }
 
+    /// <summary>
+    /// Storage is reserved per OS page: every page whose blocks can end on an OS page boundary within 7/8 of it does so,
+    /// so a full page reserves exactly its blocks' bytes; the others keep every block that fits.
+    /// </summary>
+    [Fact]
+    public void PagesEndOnAnOsPageBoundaryWhereThatCostsLittleAddressSpace()
+    {
+        nuint unit = SizeClasses.CommitUnit;
+        for (int bin = 0; bin < SizeClasses.BinCount; bin++)
+        {
+            nuint size = SizeClasses.BlockSize(bin), bytes = (nuint)SizeClasses.PageSlices(bin) << SizeClasses.SliceShift;
+            int blocks = SizeClasses.PageBlocks(bin), fit = (int)(bytes / size);
+            Assert.True(blocks >= 1 && blocks <= fit, $"bin {bin} ({size} B): {blocks} blocks in a {bytes}-byte page that fits {fit}.");
+            int ending = Enumerable.Range(1, fit).Reverse().FirstOrDefault(n => (nuint)n * size % unit == 0);
+            bool wholePages = (nuint)blocks * size % unit == 0;
+            if (ending >= 4 && (nuint)ending * size >= bytes - bytes / 8)
+                Assert.True(wholePages && blocks == ending, $"bin {bin} ({size} B): {blocks} blocks, but {ending} end on an OS page boundary.");
+            else
+                Assert.Equal(fit, blocks);
+        }
+    }
+
     [Fact]
     public void BlockSizesGrowAndTheLastBinHoldsTheLargestSmallBlock()
     {

@@ -497,7 +497,7 @@ internal sealed unsafe partial class KindHeap
     {
         int slices = SizeClasses.PageSlices(bin);
         nuint blockSize = SizeClasses.BlockSize(bin);
-        int maxBlocks = (int)(((nuint)slices << SizeClasses.SliceShift) / blockSize);
+        int maxBlocks = SizeClasses.PageBlocks(bin);
         // Storage for the first carve only (see Extend): a page that stays nearly empty then costs an OS page or two.
         Page* page = AllocSpanLocked(slices, SizeClasses.PageAlignment(slices), CarveEnd(blockSize, maxBlocks, 0), out Region region);
         if (page == null) return null;
