@@ -166,7 +166,7 @@ internal sealed class Run
         if (Wanted("space-class"))
         {
             Progress($"space: one size class at a time in a {Report.Bytes(SpaceClassWorkloads.KindSize)} kind, fill, free, refill");
-            ClassFills.AddRange(SpaceClassWorkloads.Run(Dirs.Shm, SpaceClassWorkloads.Sizes(quick: _mode != "full"), Console.WriteLine));
+            ClassFills.AddRange(SpaceClassWorkloads.Run(Dirs.Shm, SpaceClassWorkloads.Sizes(_mode), Console.WriteLine));
         }
         if (Wanted("space-bounded"))
         {

@@ -14,14 +14,15 @@ public static class SpaceClassWorkloads
 
     public sealed record ClassResult(nuint Size, string Contender, int First, int Refill);
 
-    public static List<nuint> Sizes(bool quick)
+    /// <summary>Every size for a full run, every third for a quick one, four for the correctness check.</summary>
+    public static List<nuint> Sizes(string mode)
     {
+        if (mode == "check") return [16, 320, 7168, 1 << 20];
         var sizes = new SortedSet<nuint> { 300, 1000, 9800, 640 << 10, 768 << 10, 896 << 10, 1 << 20 };
         for (nuint s = 16; s <= 128; s += 16) sizes.Add(s);
         for (int k = 7; k < 19; k++)
             for (nuint m = 9; m <= 16; m++) sizes.Add(m << (k - 3));
-        // Quick: every third size, enough to see the shape.
-        return quick ? sizes.Where((_, i) => i % 3 == 0).ToList() : sizes.ToList();
+        return mode == "quick" ? sizes.Where((_, i) => i % 3 == 0).ToList() : sizes.ToList();
     }
 
     public static List<ClassResult> Run(string directory, IReadOnlyList<nuint> sizes, Action<string> log)
