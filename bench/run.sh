@@ -37,7 +37,7 @@ case "${1:-}" in
 esac
 
 start=$SECONDS
-for group in larson xmalloc cache-scratch mstress large kinds space-fill space-mixed; do
+for group in larson xmalloc cache-scratch mstress large kinds space-fill space-class space-bounded conservative space-mixed; do
     echo "=== $group ($((SECONDS - start)) s so far)"
     # Attempts: twice with every contender, twice without MEMKIND_DEFAULT, once without any memkind contender.
     rc=1

@@ -361,7 +361,15 @@ internal sealed class Run
             sb.Append(SpaceClassWorkloads.Section(ClassFills, Path.Combine(chartDir, $"workloads-space-class{tag}.png"), rel($"workloads-space-class{tag}.png")));
         if (MixedFills.Count > 0)
         {
+            var fillGroups = MixedFills.GroupBy(m => m.Contender).ToList();
+            Report.Bars(Path.Combine(chartDir, $"workloads-space-bounded{tag}.png"), $"A {Report.Bytes(SpaceWorkloads.MixedFillSize)} kind filled with mixed sizes: MiB live (median over seeds; higher is better)",
+                "MiB live", fillGroups.Select(g => g.Key).ToList(),
+                [("at first failure", fillGroups.Select(g => Report.Median(g.Select(m => (double)m.FirstLive)) / (1 << 20)).ToArray()),
+                 ("after freeing half and refilling", fillGroups.Select(g => Report.Median(g.Select(m => (double)m.RefillLive)) / (1 << 20)).ToArray())],
+                log: false, referenceLine: 58);
             sb.AppendLine($"### Space: a {Report.Bytes(SpaceWorkloads.MixedFillSize)} kind filled with mixed sizes to the first failure");
+            sb.AppendLine();
+            sb.AppendLine($"![space bounded]({rel($"workloads-space-bounded{tag}.png")})");
             sb.AppendLine();
             sb.AppendLine("90% 16–1024 B, 9% 1–64 KiB, 1% 64 KiB–1 MiB until the first failure (live = sum of requested sizes), then a random half freed and the kind refilled to the next failure; medians over seeds.");
             sb.AppendLine();
@@ -373,7 +381,20 @@ internal sealed class Run
         }
         if (Cycles.Count > 0)
         {
+            var ours = Cycles.Where(c => c.Contender.StartsWith("MemoryKinds", StringComparison.Ordinal)).Select(c => c.Contender).Distinct().ToList();
+            var cycleSizes = Cycles.Select(c => c.Size).Distinct().ToList();
+            double VsMemkind(string name, nuint size)
+            {
+                var o = Cycles.FirstOrDefault(c => c.Contender == name && c.Size == size);
+                var m = Cycles.FirstOrDefault(c => c.Size == size && c.Contender == $"memkind pmem {(name.Contains(Dirs.Tmp) ? Dirs.Tmp : Dirs.Shm)} Conservative");
+                return o is null || m is null || m.MsPerCycle <= 0 ? double.NaN : o.MsPerCycle / m.MsPerCycle;
+            }
+            Report.Bars(Path.Combine(chartDir, $"workloads-conservative{tag}.png"), "Conservative fill/free-all cycle: time relative to memkind's Conservative kind, same directory (lower is better)",
+                "ours / memkind", cycleSizes.Select(s => Report.Bytes((long)s)).ToList(),
+                ours.Select(n => (n, cycleSizes.Select(s => VsMemkind(n, s)).ToArray())).ToList(), log: false, referenceLine: 1.0);
             sb.AppendLine($"### Conservative: fill a {Report.Bytes(ConservativeWorkloads.CycleKindSize)} kind with one size, free all, repeat");
+            sb.AppendLine();
+            sb.AppendLine($"![conservative]({rel($"workloads-conservative{tag}.png")})");
             sb.AppendLine();
             sb.AppendLine("ms per fill+free-all cycle (median of the cycles after the first); ratio = ours / memkind's in the same directory (< 1 is faster).");
             sb.AppendLine();

@@ -105,7 +105,9 @@ public static class Report
             plot.Legend.ManualItems.Add(new LegendItem { LabelText = series[s].Name, FillColor = s_colors[s % s_colors.Length] });
         }
         plot.Add.Bars(bars);
-        plot.Axes.Bottom.SetTicks(Enumerable.Range(0, groups.Count).Select(i => (double)i).ToArray(), groups.ToArray());
+        // Many groups (a sweep over sizes): label every k-th so the labels do not overlap.
+        int every = (groups.Count + 39) / 40;
+        plot.Axes.Bottom.SetTicks(Enumerable.Range(0, groups.Count).Select(i => (double)i).ToArray(), groups.Select((g, i) => i % every == 0 ? g : "").ToArray());
         plot.Axes.Bottom.TickLabelStyle.Rotation = 30;
         plot.Axes.Bottom.TickLabelStyle.Alignment = Alignment.MiddleLeft;
         plot.Axes.Bottom.MinimumSize = 90;
@@ -137,6 +139,6 @@ public static class Report
         plot.YLabel(yLabel);
         plot.ShowLegend(Edge.Right);
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        plot.SavePng(path, Math.Max(900, 140 * groups.Count + 420), 520);
+        plot.SavePng(path, Math.Clamp(140 * groups.Count + 420, 900, 2400), 520);
     }
 }
