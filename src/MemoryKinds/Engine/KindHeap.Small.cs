@@ -283,18 +283,21 @@ internal sealed unsafe partial class KindHeap
         FreePageLocked(page);
     }
 
+    /// <summary>Frees what the fast path could not; returns the block's usable size (0 for null).</summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private void FreeSlow(void* p)
+    private nuint FreeSlow(void* p)
     {
-        if (p == null) return;
+        if (p == null) return 0;
         ThrowIfDisposed();
         Region region = RegionOf(p) ?? throw ForeignPointer(p, "ptr");
+        nuint usable;
         if (Conservative)
         {
             lock (_lock)
             {
                 ThrowIfDisposed();
                 Page* page = RequireLive(region, p);
+                usable = page->BlockSize;
                 if (page->State == SliceState.Large) FreeLargeLocked(page);
                 else
                 {
@@ -302,7 +305,7 @@ internal sealed unsafe partial class KindHeap
                     ReviewPage(_shared, page);
                 }
             }
-            return;
+            return usable;
         }
         ThreadHeap* heap = EnterHeap();
         Page* live = LivePage(region, p);
@@ -311,15 +314,18 @@ internal sealed unsafe partial class KindHeap
             heap->Busy = 0;
             throw NotLive(p);
         }
+        usable = live->BlockSize;
         if (live->State == SliceState.Large)
         {
             heap->Busy = 0;
             lock (_lock)
             {
                 ThrowIfDisposed();
-                FreeLargeLocked(RequireLive(region, p));
+                Page* span = RequireLive(region, p);
+                usable = span->BlockSize;
+                FreeLargeLocked(span);
             }
-            return;
+            return usable;
         }
         if (live->Owner == heap)
         {
@@ -327,11 +333,11 @@ internal sealed unsafe partial class KindHeap
             bool review = (live->Used == 0) | (live->IsFull != 0);
             heap->Busy = 0;
             if (review) AfterLocalFree(heap, live);
-            return;
+            return usable;
         }
         bool doubleFree = !FreeRemote(heap, live, (Block*)p);
         heap->Busy = 0;
-        if (doubleFree) throw NotLive(p);
+        return doubleFree ? throw NotLive(p) : usable;
     }
 
     private static void LocalFree(ThreadHeap* heap, Page* page, Block* block)

@@ -110,9 +110,10 @@ internal sealed unsafe partial class KindHeap
     }
 
     /// <summary>Frees a block of this kind.</summary>
+    /// <returns>The usable size the block had (0 for null): tiered memory counts it without a second lookup.</returns>
     /// <exception cref="ArgumentException">The pointer is not a live block of this kind (foreign, interior, or already freed).</exception>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public void Free(void* p)
+    public nuint Free(void* p)
     {
         nuint offset = (nuint)p - (nuint)_base0;
         if (offset < _size0 && ((nuint)p & 15) == 0)
@@ -132,6 +133,7 @@ internal sealed unsafe partial class KindHeap
                         Page* page = _pages0[offset >> SizeClasses.SliceShift].Head;
                         if (page->Owner == heap)
                         {
+                            nuint usable = page->BlockSize;
                             // A plain store of the value already loaded: only this thread changes allocated bits of its pages.
                             word[0] = allocated & ~mask;
                             Block* block = (Block*)p;
@@ -146,21 +148,20 @@ internal sealed unsafe partial class KindHeap
                                 {
                                     heap->Busy = 0;
                                     AfterLocalFree(heap, page);
-                                    return;
+                                    return usable;
                                 }
                                 if (!_reclaimHint) _reclaimHint = true;
                             }
                             Volatile.Write(ref heap->Busy, 0);
-                            return;
+                            return usable;
                         }
-                        FreeNotOwned(heap, page, p);
-                        return;
+                        return FreeNotOwned(heap, page, p);
                     }
                 }
                 heap->Busy = 0;
             }
         }
-        FreeSlow(p);
+        return FreeSlow(p);
     }
 
     /// <summary>
@@ -168,17 +169,18 @@ internal sealed unsafe partial class KindHeap
     /// and the page found, a remote free needs no second lookup. Clears Busy.
     /// </summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private void FreeNotOwned(ThreadHeap* heap, Page* page, void* p)
+    private nuint FreeNotOwned(ThreadHeap* heap, Page* page, void* p)
     {
         if (page->State != SliceState.Small)
         {
             heap->Busy = 0;
-            FreeSlow(p);
-            return;
+            return FreeSlow(p);
         }
+        // Read before the block is handed over: once it is, the owner may empty and release the page.
+        nuint usable = page->BlockSize;
         bool freed = FreeRemote(heap, page, (Block*)p);
         heap->Busy = 0;
-        if (!freed) throw NotLive(p);
+        return freed ? usable : throw NotLive(p);
     }
 
     /// <summary>

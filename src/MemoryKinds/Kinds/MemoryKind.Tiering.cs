@@ -1,3 +1,5 @@
+using MemoryKinds.Engine;
+
 namespace MemoryKinds;
 
 public abstract unsafe partial class MemoryKind
@@ -25,5 +27,23 @@ public abstract unsafe partial class MemoryKind
         Buffer.MemoryCopy(ptr, moved, usable, usable);
         Free(ptr);
         return moved;
+    }
+
+    /// <summary>
+    /// The usable size a fresh <see cref="TryAlloc"/> of <paramref name="size"/> bytes gets, when it is known without
+    /// looking the block up: a small block of a plain (not hardened) kind has its size class's size. Otherwise 0.
+    /// </summary>
+    internal nuint FreshUsableSize(nuint size)
+        => _plainHeap is null || size > SizeClasses.SmallMax ? 0 : size == 0 ? 16 : SizeClasses.BlockSize(SizeClasses.BinOfSizeMinusOne(size - 1));
+
+    /// <summary>Frees a block like <see cref="Free"/> and returns the usable size it had (0 for null), without a second lookup.</summary>
+    internal nuint FreeReturningUsableSize(void* ptr)
+    {
+        KindHeap? heap = _plainHeap;
+        if (heap is not null) return heap.Free(ptr);
+        if (ptr == null) return 0;
+        nuint usable = _hardened!.UsableSize(ptr);
+        _hardened.Free(ptr);
+        return usable;
     }
 }

@@ -168,10 +168,7 @@ public sealed unsafe partial class TieredMemory : IDisposable
     {
         if (ptr == null) return;
         int tier = TierOf(ptr);
-        MemoryKind kind = _kinds[tier];
-        long usable = (long)kind.GetUsableSize(ptr);
-        kind.Free(ptr);
-        _counters.Add(tier, -usable);
+        _counters.Add(tier, -(long)_kinds[tier].FreeReturningUsableSize(ptr));
     }
 
     /// <summary>The usable size of a block of any tier; 0 for null.</summary>
@@ -212,7 +209,10 @@ public sealed unsafe partial class TieredMemory : IDisposable
             if (p != null) TieringMetrics.RecordFallback(_kinds[chosen], _kinds[tier]);
         }
         if (p == null) return null;
-        _counters.Add(tier, (long)_kinds[tier].GetUsableSize(p));
+        MemoryKind kind = _kinds[tier];
+        // An unaligned small block's usable size is its size class's: no lookup of the block just allocated.
+        nuint usable = alignment == 0 ? kind.FreshUsableSize(size) : 0;
+        _counters.Add(tier, (long)(usable != 0 ? usable : kind.GetUsableSize(p)));
         _placement.OnPlaced();
         return p;
     }
