@@ -3,6 +3,8 @@
 // of a pmem kind does not check for overflow, and a bad handle or pointer is undefined behaviour (mostly a crash).
 #include "memtier_common.h"
 
+#include <sys/wait.h>
+
 #include <algorithm>
 
 namespace {
@@ -325,4 +327,46 @@ TEST_F(MemtierOurs, RatiosUpToUintMaxKeepTheirProportion)
     EXPECT_EQ(0u, memtier_kind_allocated_size(MEMKIND_DEFAULT));
     EXPECT_EQ(100 * 4096u, memtier_kind_allocated_size(pmem));
     for (void *p : blocks) memtier_free(p);
+}
+
+// As the memkind_* calls (ours_tests' Fork test): in a fork()ed child every memtier call fails after one line and the
+// parent goes on. Debian's memkind lets the child allocate in a copy of the parent's heap.
+TEST_F(MemtierOurs, ForkedChildCallsAreRefusedWithOneLine)
+{
+    Memtier m(MEMTIER_POLICY_STATIC_RATIO, {{MEMKIND_DEFAULT, 1}, {pmem, 1}});
+    ASSERT_NE(nullptr, m.memory);
+    void *p = memtier_malloc(m, 100);
+    ASSERT_NE(nullptr, p);
+    char errname[] = "/tmp/mkn-memtier-fork-XXXXXX";
+    int errfd = mkstemp(errname);
+    ASSERT_GE(errfd, 0);
+    unlink(errname);
+    fflush(stderr);
+    pid_t child = fork();
+    if (child == 0) {
+        dup2(errfd, 2);
+        errno = 0;
+        void *q = memtier_malloc(m, 10);
+        int malloc_errno = errno;
+        void *r = memtier_kind_malloc(pmem, 10);
+        memtier_free(p);
+        struct memtier_builder *b = memtier_builder_new(MEMTIER_POLICY_STATIC_RATIO);
+        size_t counted = memtier_kind_allocated_size(MEMKIND_DEFAULT) + memtier_kind_allocated_size(pmem);
+        _exit(q || r ? 1 : malloc_errno != ENOMEM ? 2 : b ? 3 : counted ? 4 : 0);
+    }
+    ASSERT_GT(child, 0);
+    int status = 0;
+    ASSERT_EQ(child, waitpid(child, &status, 0));
+    ASSERT_TRUE(WIFEXITED(status)) << "the child died of signal " << (WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+    EXPECT_EQ(0, WEXITSTATUS(status)) << "1: a block, 2: errno not ENOMEM, 3: a builder, 4: counts read";
+    off_t len = lseek(errfd, 0, SEEK_END);
+    std::string err((size_t)(len > 0 ? len : 0), '\0');
+    if (len > 0) (void)!pread(errfd, &err[0], (size_t)len, 0);
+    close(errfd);
+    EXPECT_EQ(6, count_lines(err)) << "one line per refused call: [" << err << "]";
+    EXPECT_NE(std::string::npos, err.find("memtier_malloc: called in a fork()ed child")) << err;
+    EXPECT_NE(std::string::npos, err.find("memtier_free: called in a fork()ed child")) << err;
+    EXPECT_EQ(memtier_usable_size(p), memtier_kind_allocated_size(MEMKIND_DEFAULT) + memtier_kind_allocated_size(pmem))
+        << "the parent's counts are as they were";
+    memtier_free(p);
 }

@@ -39,6 +39,7 @@ internal static unsafe class MemtierBuilderExports
         if (builder == null) return;
         try
         {
+            if (ForkGuard.Refuses("memtier_builder_delete")) return;
             if (MemtierBuilder.Handles.Remove(builder) is null) ReportBadBuilder("memtier_builder_delete", builder);
         }
         catch (Exception e)
@@ -137,6 +138,7 @@ internal static unsafe class MemtierBuilderExports
         {
             // The TieredMemory owns no kind (Create leaves them to the caller), so there is nothing to dispose; its
             // blocks stay valid and memtier_free still counts them out (KindTierUsage.Retire).
+            if (ForkGuard.Refuses("memtier_delete_memtier_memory")) return;
             MemtierMemory? m = MemtierMemory.Handles.Remove(memory);
             if (m is null)
             {
