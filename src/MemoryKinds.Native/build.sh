@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds memkind 1.14's C ABI over the MemoryKinds engine into OUTDIR:
 #   OUTDIR/libmemkind.so.0 (soname libmemkind.so.0), OUTDIR/libmemkind.so -> libmemkind.so.0,
-#   OUTDIR/include/memkind.h + memkind_deprecated.h, OUTDIR/pkgconfig/memkind.pc
+#   OUTDIR/include/memkind.h + memkind_deprecated.h + memkind_memtier.h, OUTDIR/pkgconfig/memkind.pc
 # Run as root on a fresh machine, it installs what NativeAOT needs (clang, zlib); the ILCompiler package comes from NuGet.
 set -euo pipefail
 out=${1:?usage: build.sh OUTDIR}
@@ -31,6 +31,6 @@ dotnet publish "$here/MemoryKinds.Native.csproj" -c Release -r "$rid" -o "$publi
 install -m 0755 "$publish/libmemkind.so" "$out/libmemkind.so.0"
 ln -sfn libmemkind.so.0 "$out/libmemkind.so"
 mkdir -p "$out/include" "$out/pkgconfig"
-install -m 0644 "$here/include/memkind.h" "$here/include/memkind_deprecated.h" "$out/include/"
+install -m 0644 "$here/include/memkind.h" "$here/include/memkind_deprecated.h" "$here/include/memkind_memtier.h" "$out/include/"
 sed "s|@PREFIX@|$out|g" "$here/memkind.pc.in" > "$out/pkgconfig/memkind.pc"
-echo "build.sh: $out/libmemkind.so.0 ($(nm -D --defined-only "$out/libmemkind.so.0" | grep -c ' [TD] memkind_\| D MEMKIND_') memkind symbols)"
+echo "build.sh: $out/libmemkind.so.0 ($(nm -D --defined-only "$out/libmemkind.so.0" | grep -c ' [TD] memkind_\| D MEMKIND_') memkind symbols, $(nm -D --defined-only "$out/libmemkind.so.0" | grep -c ' T memtier_') memtier functions)"

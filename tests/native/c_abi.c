@@ -1,11 +1,13 @@
 /* Plain C11 check of the header and the ABI, compiled with -std=c11 -Wall -Wextra -Werror -pedantic against the
  * memkind.h under test and linked with its library.
- *  - Compile time: every function and data symbol of memkind 1.14's public API is redeclared here with its 1.14 type
+ *  - Compile time: every function and data symbol of memkind 1.14's public API (memkind.h and memkind_memtier.h) is
+ *    redeclared here with its 1.14 type
  *    (a C compiler rejects a redeclaration with an incompatible type), and every constant is checked.
  *  - Run time: the data symbols are read before the first call into the library, then a few calls.
  * Prints "PASS name" or "FAIL name: why" per check; run.sh turns the lines into JUnit test cases. */
 #define _GNU_SOURCE
 #include <memkind.h>
+#include <memkind_memtier.h>
 
 #include <errno.h>
 #include <stdio.h>
@@ -42,6 +44,25 @@ void *memkind_defrag_reallocate(memkind_t kind, void *ptr);
 int memkind_check_dax_path(const char *pmem_dir);
 int memkind_set_bg_threads(bool state);
 int memkind_get_kind_by_partition(int partition, memkind_t *kind);
+
+/* ---- the 17 memtier functions of memkind_memtier.h (memtier_free is static inline there) ------------------------ */
+struct memtier_builder *memtier_builder_new(memtier_policy_t policy);
+void memtier_builder_delete(struct memtier_builder *builder);
+int memtier_builder_add_tier(struct memtier_builder *builder, memkind_t kind, unsigned kind_ratio);
+struct memtier_memory *memtier_builder_construct_memtier_memory(struct memtier_builder *builder);
+void memtier_delete_memtier_memory(struct memtier_memory *memory);
+void *memtier_malloc(struct memtier_memory *memory, size_t size);
+void *memtier_kind_malloc(memkind_t kind, size_t size);
+void *memtier_calloc(struct memtier_memory *memory, size_t num, size_t size);
+void *memtier_kind_calloc(memkind_t kind, size_t num, size_t size);
+void *memtier_realloc(struct memtier_memory *memory, void *ptr, size_t size);
+void *memtier_kind_realloc(memkind_t kind, void *ptr, size_t size);
+int memtier_posix_memalign(struct memtier_memory *memory, void **memptr, size_t alignment, size_t size);
+int memtier_kind_posix_memalign(memkind_t kind, void **memptr, size_t alignment, size_t size);
+size_t memtier_usable_size(void *ptr);
+void memtier_kind_free(memkind_t kind, void *ptr);
+size_t memtier_kind_allocated_size(memkind_t kind);
+int memtier_ctl_set(struct memtier_builder *builder, const char *name, const void *val);
 
 /* ---- the 26 data symbols ---------------------------------------------------------------------------------------- */
 extern memkind_t MEMKIND_REGULAR, MEMKIND_DEFAULT, MEMKIND_HUGETLB, MEMKIND_HBW, MEMKIND_HBW_ALL,
@@ -108,6 +129,10 @@ EQ(sizeof(memkind_memtype_t), sizeof(int));
 EQ(sizeof(memkind_policy_t), sizeof(int));
 EQ(sizeof(memkind_bits_t), sizeof(int));
 EQ(sizeof(memkind_t), sizeof(void *));
+EQ(MEMTIER_POLICY_STATIC_RATIO, 0);
+EQ(MEMTIER_POLICY_DYNAMIC_THRESHOLD, 1);
+EQ(MEMTIER_POLICY_MAX_VALUE, 2);
+EQ(sizeof(memtier_policy_t), sizeof(int));
 
 static int failures;
 
@@ -180,6 +205,30 @@ int main(void)
     kind = NULL;
     check(memkind_create_pmem_with_config(cfg, &kind) == 0 && kind, "c_create_pmem_with_config", "failed");
     memkind_config_delete(cfg);
+    if (kind) memkind_destroy_kind(kind);
+
+    /* memtier from C: a 1:1 memory over MEMKIND_DEFAULT and a pmem kind, the inline memtier_free. */
+    kind = NULL;
+    struct memtier_builder *builder = memtier_builder_new(MEMTIER_POLICY_STATIC_RATIO);
+    struct memtier_memory *memory = NULL;
+    if (builder && memkind_create_pmem("/tmp", 0, &kind) == 0 && memtier_builder_add_tier(builder, MEMKIND_DEFAULT, 1) == 0
+        && memtier_builder_add_tier(builder, kind, 1) == 0)
+        memory = memtier_builder_construct_memtier_memory(builder);
+    check(memory != NULL, "c_memtier_construct", "building a STATIC_RATIO memory of two tiers failed");
+    if (builder) memtier_builder_delete(builder);
+    if (memory) {
+        void *a = memtier_malloc(memory, 65536), *b = memtier_malloc(memory, 65536);
+        check(a && b && memkind_detect_kind(a) != memkind_detect_kind(b), "c_memtier_two_tiers",
+              "two 64 KiB blocks of a 1:1 memory are not in different tiers");
+        check(memtier_kind_allocated_size(MEMKIND_DEFAULT) + memtier_kind_allocated_size(kind)
+                  == memtier_usable_size(a) + memtier_usable_size(b),
+              "c_memtier_allocated_size", "the tiers' counts are not the blocks' usable sizes");
+        memtier_free(a);
+        memtier_free(b);
+        check(memtier_kind_allocated_size(MEMKIND_DEFAULT) + memtier_kind_allocated_size(kind) == 0, "c_memtier_free",
+              "the counts are not 0 after memtier_free");
+        memtier_delete_memtier_memory(memory);
+    }
     if (kind) memkind_destroy_kind(kind);
     return failures ? 1 : 0;
 }

@@ -5,7 +5,7 @@ set -euo pipefail
 dir=${1:?usage: debian-libdir.sh DIR}
 lib=$(ls /usr/lib/*/libmemkind.so.0 | head -1)
 mkdir -p "$dir/include"
-cp /usr/include/memkind.h /usr/include/memkind_deprecated.h "$dir/include/"
+cp /usr/include/memkind.h /usr/include/memkind_deprecated.h /usr/include/memkind_memtier.h "$dir/include/"
 ln -sf "$(readlink -f "$lib")" "$dir/libmemkind.so.0"
 ln -sf libmemkind.so.0 "$dir/libmemkind.so"
 echo "$dir: Debian's $(readlink -f "$lib")"

@@ -110,11 +110,11 @@ compile_cxx() {
 export -f compile_cxx
 export CXXFLAGS HERE BUILD
 
-API_SRCS="config_tests kind_tests static_kinds_tests heap_tests misc_tests thread_tests space_tests"
+API_SRCS="config_tests kind_tests static_kinds_tests heap_tests misc_tests thread_tests space_tests memtier_tests"
 jobs_file=$BUILD/jobs
 : > "$jobs_file"
 if [ $have_lib = 1 ] && [ $have_gtest = 1 ]; then
-    for s in $API_SRCS ours_tests; do echo "$s.cpp $s.o $OURS_INC" >> "$jobs_file"; done
+    for s in $API_SRCS ours_tests memtier_ours_tests; do echo "$s.cpp $s.o $OURS_INC" >> "$jobs_file"; done
     if [ $debian_alloc_h = 1 ]; then
         # A copy next to the build: its #include "memkind.h" then finds LIBDIR's header, not /usr/include's.
         cp /usr/include/pmem_allocator.h "$BUILD/inc/"
@@ -153,8 +153,8 @@ if [ $have_lib = 1 ] && [ $have_gtest = 1 ]; then
     done
     [ $ok = 1 ] && link_gtest api_tests $api_objs -lgtest_main
     built api_tests "api_tests did not build: $(log_of $BUILD/*_tests.o.log $BUILD/api_tests.link.log)"
-    [ -f "$BUILD/ours_tests.o" ] && link_gtest ours_tests "$BUILD/ours_tests.o"
-    built ours_tests "ours_tests did not build: $(log_of $BUILD/ours_tests.o.log $BUILD/ours_tests.link.log)"
+    [ -f "$BUILD/ours_tests.o" ] && [ -f "$BUILD/memtier_ours_tests.o" ] && link_gtest ours_tests "$BUILD/ours_tests.o" "$BUILD/memtier_ours_tests.o"
+    built ours_tests "ours_tests did not build: $(log_of $BUILD/ours_tests.o.log $BUILD/memtier_ours_tests.o.log $BUILD/ours_tests.link.log)"
     if [ $debian_alloc_h = 1 ]; then
         [ -f "$BUILD/pmem_allocator_tests.o" ] && link_gtest pmem_allocator_tests "$BUILD/pmem_allocator_tests.o" -lgtest_main
         built pmem_allocator_tests "pmem_allocator_tests did not build against $LIBDIR/include/memkind.h: $(log_of $BUILD/pmem_allocator_tests.o.log $BUILD/pmem_allocator_tests.link.log)"
@@ -191,6 +191,18 @@ int main() { return memkind_get_version() == 0; }'; then
         case_pass c_abi header_compiles_as_cxx11
     else
         case_fail c_abi header_compiles_as_cxx11 "$(head -20 "$BUILD/cxx11.log")"
+    fi
+    if gcc -std=c99 -Wall -Wextra -Werror -pedantic -fsyntax-only $OURS_INC -x c - > "$BUILD/memtier_c99.log" 2>&1 <<< '#include <memkind_memtier.h>
+int main(void) { memtier_free(NULL); return memtier_kind_allocated_size(MEMKIND_DEFAULT) != 0; }'; then
+        case_pass c_abi memtier_header_compiles_as_c99
+    else
+        case_fail c_abi memtier_header_compiles_as_c99 "$(head -20 "$BUILD/memtier_c99.log")"
+    fi
+    if g++ -std=c++11 -Wall -Wextra -Werror -fsyntax-only $OURS_INC -x c++ - > "$BUILD/memtier_cxx11.log" 2>&1 <<< '#include <memkind_memtier.h>
+int main() { memtier_free(nullptr); return memtier_builder_new(MEMTIER_POLICY_STATIC_RATIO) == nullptr; }'; then
+        case_pass c_abi memtier_header_compiles_as_cxx11
+    else
+        case_fail c_abi memtier_header_compiles_as_cxx11 "$(head -20 "$BUILD/memtier_cxx11.log")"
     fi
 fi
 

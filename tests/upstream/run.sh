@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Builds memkind v1.14.0's own pmem tests and pmem examples, unchanged, from a
-# memkind git repository and runs them against a chosen libmemkind.so.0.
+# Builds memkind v1.14.0's own pmem and memtier tests and pmem examples, unchanged,
+# from a memkind git repository and runs them against a chosen libmemkind.so.0.
 #
 #   tests/upstream/run.sh MEMKIND_GITDIR LIBDIR [OUTDIR]
 #
@@ -17,7 +17,7 @@
 #   EXAMPLE_TIMEOUT   seconds per example (default 60)
 #   GTEST_FILTER      optional gtest filter applied to every gtest binary
 #   PROGRAMS          which to run, default "pmem_test api_test defrag_reallocate
-#                     memkind_stat_test examples"
+#                     memkind_stat_test memtier_test examples"
 #   MEMKIND_TAG       tag to extract (default v1.14.0)
 #   SNAPSHOT_LIB      1 (default): copy LIBDIR/libmemkind.so.0 into OUTDIR/lib and run
 #                     on the copy, so a rebuild during the run is not picked up halfway
@@ -111,7 +111,7 @@ with_lib() { "${RUNENV[@]}" "$@"; }
 
 # ---------------------------------------------------------------- extract + build
 TAGSHA=$(git --git-dir="$GITDIR" rev-parse "$TAG^{commit}")
-STAMP="$TAGSHA recipe-2 $($CXX --version | head -1) $(dpkg-query -W -f='${Version}' libgtest-dev 2>/dev/null)"
+STAMP="$TAGSHA recipe-3 $($CXX --version | head -1) $(dpkg-query -W -f='${Version}' libgtest-dev 2>/dev/null)"
 if [ "$(cat "$BIN/.stamp" 2>/dev/null)" != "$STAMP" ]; then
     rm -rf "$SRC" "$BIN"
     mkdir -p "$SRC" "$BIN"
@@ -156,6 +156,10 @@ EOF
         -o "$BIN/defrag_reallocate" -lgtest -pthread -lmemkind
     build memkind_stat_test $CXX "${CXXF[@]}" "$T/main.cpp" "$T/memkind_stat_test.cpp" \
         -o "$BIN/memkind_stat_test" -lgtest -pthread -lmemkind
+    # upstream's test/memkind_memtier_test (memkind_memtier.h: builders, both policies,
+    # memtier_kind_*, per-kind counts)
+    build memtier_test $CXX "${CXXF[@]}" "$T/main.cpp" "$T/memkind_memtier_test.cpp" \
+        -o "$BIN/memtier_test" -lgtest -pthread -lmemkind
     for c in "$SRC"/examples/pmem_*.c; do
         n=$(basename "$c" .c)
         build "$n" $CC -O1 -g -Wall -I"$SRC/include" "$c" -o "$BIN/$n" -lmemkind -pthread
@@ -324,9 +328,9 @@ run_gtest() { # name
     TOT_DIS=$((TOT_DIS + ndis)) TOT_SKIP=$((TOT_SKIP + skipped))
 }
 
-PROGRAMS=${PROGRAMS:-pmem_test api_test defrag_reallocate memkind_stat_test examples}
+PROGRAMS=${PROGRAMS:-pmem_test api_test defrag_reallocate memkind_stat_test memtier_test examples}
 wanted() { case " $PROGRAMS " in *" $1 "*) return 0 ;; esac; return 1; }
-for g in pmem_test api_test defrag_reallocate memkind_stat_test; do
+for g in pmem_test api_test defrag_reallocate memkind_stat_test memtier_test; do
     wanted "$g" && run_gtest "$g"
 done
 

@@ -22,6 +22,21 @@ internal sealed unsafe class AbiKind(KindStruct* structure, MemoryKind? kind, in
 
     public bool IsStatic => Struct->Partition < StaticKinds.Count;
 
+    /// <summary>The kind's memtier accounting, made on first use (most kinds never see a memtier call).</summary>
+    public KindTierUsage TierUsage
+    {
+        get
+        {
+            KindTierUsage? usage = Volatile.Read(ref _tierUsage);
+            return usage ?? Interlocked.CompareExchange(ref _tierUsage, new KindTierUsage(), null) ?? _tierUsage;
+        }
+    }
+
+    /// <summary>The kind's memtier accounting, or null when no memtier call has used the kind.</summary>
+    public KindTierUsage? TierUsageIfAny => Volatile.Read(ref _tierUsage);
+
+    private KindTierUsage? _tierUsage;
+
     /// <summary>The name C reads at offset 12.</summary>
     public string Name => new((sbyte*)Struct->Name);
 }

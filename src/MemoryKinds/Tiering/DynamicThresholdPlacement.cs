@@ -1,34 +1,53 @@
 namespace MemoryKinds;
 
 /// <summary>
-/// <see cref="TierPolicy.DynamicThreshold"/> for two tiers, as memkind does it: allocations below the threshold go to the
-/// first tier; every <see cref="ThresholdSettings.CheckCount"/> allocations the ratio of the second tier's bytes to the
-/// first's is compared with the target, and when it is off by more than the trigger and no closer than at the last
-/// check, the threshold moves by <see cref="ThresholdSettings.Degree"/> of itself (up when the second tier holds too
-/// much), staying within [min, max].
+/// <see cref="TierPolicy.DynamicThreshold"/> as memkind does it, for two tiers or more: an allocation goes to the first
+/// tier whose threshold it is below (the last tier takes the rest); every <see cref="ThresholdSettings.CheckCount"/>
+/// allocations, for each pair of adjacent tiers the ratio of the later tier's bytes to the earlier one's is compared
+/// with the ratio of their ratios, and when it is off by at least the trigger and no closer than at the last check, the
+/// threshold between them moves by <see cref="ThresholdSettings.Degree"/> of itself (up when the later tier holds too
+/// much), staying within its [min, max].
 /// </summary>
 internal sealed class DynamicThresholdPlacement : TierPlacement
 {
+    /// <summary>Tiers beyond this many sum into a heap array instead of the stack.</summary>
+    private const int StackTiers = 16;
+
     private readonly TierCounters _counters;
     private readonly ThresholdSettings _settings;
-    private readonly float _targetRatio;
+    private readonly float[] _targetRatios;
     private readonly Lock _checkLock = new();
     /// <summary>Read by every allocation without a lock; written only under <see cref="_checkLock"/>.</summary>
-    private nuint _threshold;
-    private float _lastDifference;
+    private readonly nuint[] _thresholds;
+    private readonly float[] _lastDifferences;
 
     public DynamicThresholdPlacement(TierCounters counters, IReadOnlyList<long> ratios, ThresholdSettings settings)
     {
         _counters = counters;
         _settings = settings;
-        _targetRatio = (float)ratios[1] / ratios[0];
-        _threshold = settings.Initial;
+        int pairs = ratios.Count - 1;
+        _targetRatios = new float[pairs];
+        _thresholds = new nuint[pairs];
+        _lastDifferences = new float[pairs];
+        for (int i = 0; i < pairs; i++)
+        {
+            _targetRatios[i] = (float)ratios[i + 1] / ratios[i];
+            _thresholds[i] = settings.Thresholds[i].Initial;
+        }
     }
 
-    /// <summary>The current threshold.</summary>
-    public nuint Threshold => Volatile.Read(ref _threshold);
+    /// <summary>The current threshold after tier <paramref name="pair"/>.</summary>
+    public nuint ThresholdAt(int pair) => Volatile.Read(ref _thresholds[pair]);
 
-    public override int Choose(nuint size) => size < Volatile.Read(ref _threshold) ? 0 : 1;
+    public override int Choose(nuint size)
+    {
+        nuint[] thresholds = _thresholds;
+        for (int i = 0; i < thresholds.Length; i++)
+        {
+            if (size < Volatile.Read(ref thresholds[i])) return i;
+        }
+        return thresholds.Length;
+    }
 
     public override void OnPlaced()
     {
@@ -47,25 +66,33 @@ internal sealed class DynamicThresholdPlacement : TierPlacement
 
     private void Check()
     {
-        long first = _counters.Sum(0), second = _counters.Sum(1);
-        bool tooMuchInSecond = true; // with nothing in the first tier, raise the threshold, as memkind does
+        int tiers = _thresholds.Length + 1;
+        Span<long> held = tiers <= StackTiers ? stackalloc long[tiers] : new long[tiers];
+        _counters.SumAll(held);
+        for (int i = 0; i < _thresholds.Length; i++) CheckPair(i, held[i], held[i + 1]);
+    }
+
+    private void CheckPair(int pair, long first, long second)
+    {
+        bool tooMuchInSecond = true; // with nothing in the earlier tier, raise the threshold, as memkind does
         if (first > 0)
         {
             float ratio = (float)second / first;
-            float previous = _lastDifference;
-            _lastDifference = MathF.Abs(ratio - _targetRatio);
-            if (_lastDifference < _settings.Trigger || _lastDifference < previous) return;
-            tooMuchInSecond = ratio > _targetRatio;
+            float previous = _lastDifferences[pair];
+            _lastDifferences[pair] = MathF.Abs(ratio - _targetRatios[pair]);
+            if (_lastDifferences[pair] < _settings.Trigger || _lastDifferences[pair] < previous) return;
+            tooMuchInSecond = ratio > _targetRatios[pair];
         }
-        nuint threshold = _threshold;
+        TierThreshold bounds = _settings.Thresholds[pair];
+        nuint threshold = _thresholds[pair];
         nuint change = (nuint)MathF.Ceiling(threshold * _settings.Degree);
         if (tooMuchInSecond)
         {
-            if (threshold + change <= _settings.Max) Volatile.Write(ref _threshold, threshold + change);
+            if (threshold + change <= bounds.Max && threshold + change >= threshold) Volatile.Write(ref _thresholds[pair], threshold + change);
         }
-        else if (threshold - change >= _settings.Min && change <= threshold)
+        else if (change <= threshold && threshold - change >= bounds.Min)
         {
-            Volatile.Write(ref _threshold, threshold - change);
+            Volatile.Write(ref _thresholds[pair], threshold - change);
         }
     }
 }

@@ -10,8 +10,9 @@ public enum TierPolicy
     StaticRatio,
 
     /// <summary>
-    /// Two tiers: allocations smaller than a size threshold go to the first, the others to the second, and the threshold
-    /// moves until the bytes held match the ratio (MEMTIER_POLICY_DYNAMIC_THRESHOLD).
+    /// Two tiers or more, with a size threshold between each two adjacent ones: an allocation goes to the first tier whose
+    /// threshold it is below (the last tier takes the rest), and each threshold moves until the bytes held by its two
+    /// tiers match their ratio (MEMTIER_POLICY_DYNAMIC_THRESHOLD; see <see cref="DynamicThresholdOptions"/>).
     /// </summary>
     DynamicThreshold,
 }

@@ -23,7 +23,7 @@ internal static class TierStringParser
         var specs = new List<TierSpec>(queries.Length - 1);
         for (int i = 0; i < queries.Length - 1; i++) specs.Add(ParseTier(queries[i]));
         TierPolicy policy = ParsePolicy(queries[^1]);
-        ThresholdSettings settings = thresholds is null ? ThresholdSettings.Default : ParseThresholds(thresholds, policy, specs.Count);
+        ThresholdSettings settings = thresholds is null ? ThresholdSettings.For(specs.Count) : ParseThresholds(thresholds, policy, specs.Count);
         return new TierConfig(specs, policy, settings);
     }
 
@@ -90,8 +90,8 @@ internal static class TierStringParser
                 default: throw Bad(parameter, $"unknown threshold parameter '{name}' (INIT_VAL, MIN_VAL or MAX_VAL)");
             }
         }
-        ThresholdSettings settings = ThresholdSettings.Default.With(ParseThreshold(initial, "INIT_VAL"), ParseThreshold(min, "MIN_VAL"), ParseThreshold(max, "MAX_VAL"));
-        string? problem = settings.Problem();
+        ThresholdSettings settings = ThresholdSettings.For(tierCount).WithFirst(ParseThreshold(initial, "INIT_VAL"), ParseThreshold(min, "MIN_VAL"), ParseThreshold(max, "MAX_VAL"));
+        string? problem = settings.Problem(tierCount);
         if (problem is not null) throw Bad(query, problem);
         return settings;
     }

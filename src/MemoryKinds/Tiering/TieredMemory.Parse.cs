@@ -25,7 +25,7 @@ public sealed partial class TieredMemory
         ArgumentNullException.ThrowIfNull(tiers);
         TierConfig config = TierStringParser.Parse(tiers, thresholds);
         if (config.Policy == TierPolicy.DynamicThreshold && config.Tiers.Count != 2)
-            throw new FormatException($"Bad tiering configuration at 'POLICY:DYNAMIC_THRESHOLD': that policy places between exactly two tiers, not {config.Tiers.Count}.");
+            throw new FormatException($"Bad tiering configuration at 'POLICY:DYNAMIC_THRESHOLD': in MEMKIND_MEM_TIERS that policy places between exactly two tiers (as memkind's parser; Create takes more), not {config.Tiers.Count}.");
         var kinds = new MemoryKind[config.Tiers.Count];
         var ratios = new long[kinds.Length];
         var owned = new List<MemoryKind>();

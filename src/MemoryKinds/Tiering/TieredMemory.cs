@@ -37,12 +37,38 @@ public sealed unsafe partial class TieredMemory : IDisposable
     }
 
     /// <summary>Creates tiered memory over kinds the caller owns (<see cref="Dispose"/> leaves them alive).</summary>
-    /// <param name="policy">How allocations are placed.</param>
+    /// <param name="policy">How allocations are placed; <see cref="TierPolicy.DynamicThreshold"/> with memkind's default thresholds.</param>
     /// <param name="tiers">The tiers, first (fastest) first, each with its ratio: the tiers' bytes are meant to be in the proportion of the ratios.</param>
     /// <exception cref="ArgumentNullException"><paramref name="tiers"/> or one of its kinds is null.</exception>
-    /// <exception cref="ArgumentException">No tiers, a kind given twice, or <see cref="TierPolicy.DynamicThreshold"/> with other than two tiers.</exception>
+    /// <exception cref="ArgumentException">No tiers, a kind given twice, or <see cref="TierPolicy.DynamicThreshold"/> with fewer than two tiers.</exception>
     /// <exception cref="ArgumentOutOfRangeException">A ratio is not positive, or <paramref name="policy"/> is not defined.</exception>
     public static TieredMemory Create(TierPolicy policy, params (MemoryKind Kind, int Ratio)[] tiers)
+    {
+        (MemoryKind[] kinds, long[] ratios) = Split(tiers);
+        return Build(policy, kinds, ratios, ThresholdSettings.For(kinds.Length), owned: []);
+    }
+
+    /// <summary>
+    /// Creates <see cref="TierPolicy.DynamicThreshold"/> tiered memory with the given thresholds and parameters (memkind's
+    /// <c>memtier_ctl_set</c>) over kinds the caller owns (<see cref="Dispose"/> leaves them alive).
+    /// </summary>
+    /// <param name="options">The thresholds (one per pair of adjacent tiers, or null for memkind's defaults), check count, trigger and degree.</param>
+    /// <param name="tiers">The tiers, first (fastest) first, at least two, each with its ratio.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="options"/>, <paramref name="tiers"/> or one of its kinds is null.</exception>
+    /// <exception cref="ArgumentException">
+    /// Fewer than two tiers, a kind given twice, or options memkind refuses: not one threshold per pair of tiers, a
+    /// threshold outside its [min, max], a range that starts before the previous one ends, a negative trigger or degree,
+    /// or a check count that is not positive.
+    /// </exception>
+    /// <exception cref="ArgumentOutOfRangeException">A ratio is not positive.</exception>
+    public static TieredMemory Create(DynamicThresholdOptions options, params (MemoryKind Kind, int Ratio)[] tiers)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        (MemoryKind[] kinds, long[] ratios) = Split(tiers);
+        return Build(TierPolicy.DynamicThreshold, kinds, ratios, ThresholdSettings.From(options, kinds.Length), owned: []);
+    }
+
+    private static (MemoryKind[] Kinds, long[] Ratios) Split((MemoryKind Kind, int Ratio)[] tiers)
     {
         ArgumentNullException.ThrowIfNull(tiers);
         var kinds = new MemoryKind[tiers.Length];
@@ -54,16 +80,18 @@ public sealed unsafe partial class TieredMemory : IDisposable
             kinds[i] = tiers[i].Kind;
             ratios[i] = tiers[i].Ratio;
         }
-        return Build(policy, kinds, ratios, ThresholdSettings.Default, owned: []);
+        return (kinds, ratios);
     }
 
-    /// <summary>Checks the tiers and creates; ratios are positive already. Errors name "tiers", the parameter of both public callers.</summary>
+    /// <summary>Checks the tiers and creates; ratios are positive already. Errors name "tiers" (or "options"), the parameters of the public callers.</summary>
     private static TieredMemory Build(TierPolicy policy, MemoryKind[] kinds, long[] ratios, ThresholdSettings thresholds, MemoryKind[] owned)
     {
         if (!Enum.IsDefined(policy)) throw new ArgumentOutOfRangeException(nameof(policy), policy, "Undefined tier policy.");
         if (kinds.Length == 0) throw new ArgumentException("Tiered memory needs at least one tier.", "tiers");
-        if (policy == TierPolicy.DynamicThreshold && kinds.Length != 2)
-            throw new ArgumentException($"The DynamicThreshold policy places between exactly two tiers (as memkind's), not {kinds.Length}.", "tiers");
+        if (policy == TierPolicy.DynamicThreshold && kinds.Length < 2)
+            throw new ArgumentException("The DynamicThreshold policy places between two tiers or more, not one.", "tiers");
+        if (policy == TierPolicy.DynamicThreshold && thresholds.Problem(kinds.Length) is { } problem)
+            throw new ArgumentException($"Bad DynamicThreshold options: {problem}.", "options");
         for (int i = 0; i < kinds.Length; i++)
         {
             for (int j = 0; j < i; j++)
@@ -80,8 +108,11 @@ public sealed unsafe partial class TieredMemory : IDisposable
     /// <summary>How allocations are placed.</summary>
     public TierPolicy Policy { get; }
 
-    /// <summary>The current size threshold of <see cref="TierPolicy.DynamicThreshold"/> (null for other policies), for tests and diagnostics.</summary>
-    internal nuint? Threshold => (_placement as DynamicThresholdPlacement)?.Threshold;
+    /// <summary>The current first size threshold of <see cref="TierPolicy.DynamicThreshold"/> (null for other policies), for tests and diagnostics.</summary>
+    internal nuint? Threshold => ThresholdAt(0);
+
+    /// <summary>The current threshold after tier <paramref name="pair"/> of <see cref="TierPolicy.DynamicThreshold"/> (null for other policies).</summary>
+    internal nuint? ThresholdAt(int pair) => (_placement as DynamicThresholdPlacement)?.ThresholdAt(pair);
 
     /// <summary>Allocates <paramref name="size"/> bytes in the tier the policy picks, or the next one with room.</summary>
     /// <exception cref="OutOfMemoryException">No tier can give that much.</exception>
@@ -187,7 +218,7 @@ public sealed unsafe partial class TieredMemory : IDisposable
         return _counters.Sum(tier);
     }
 
-    /// <summary>Disposes the kinds <see cref="Parse"/> or <see cref="FromEnvironment"/> created; kinds given to <see cref="Create"/> stay alive. Idempotent.</summary>
+    /// <summary>Disposes the kinds <see cref="Parse"/> or <see cref="FromEnvironment"/> created; kinds given to <c>Create</c> stay alive. Idempotent.</summary>
     public void Dispose()
     {
         if (_disposed) return;

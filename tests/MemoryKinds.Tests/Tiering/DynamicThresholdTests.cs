@@ -69,12 +69,85 @@ public unsafe class DynamicThresholdTests
     }
 
     [Fact]
-    public void NeedsExactlyTwoTiers()
+    public void NeedsTwoTiersOrMore()
     {
         using MemoryKind a = TieringTestKinds.Dram("dyn-two-a");
         using MemoryKind b = TieringTestKinds.Dram("dyn-two-b");
         using MemoryKind c = TieringTestKinds.Dram("dyn-two-c");
         Assert.Throws<ArgumentException>(() => TieredMemory.Create(TierPolicy.DynamicThreshold, (a, 1)));
-        Assert.Throws<ArgumentException>(() => TieredMemory.Create(TierPolicy.DynamicThreshold, (a, 1), (b, 2), (c, 3)));
+        Assert.Throws<ArgumentException>(() => TieredMemory.Create(new DynamicThresholdOptions(), (a, 1)));
+        using TieredMemory three = TieredMemory.Create(TierPolicy.DynamicThreshold, (a, 1), (b, 2), (c, 3));
+        // memkind's defaults: 1024 in [512, 1535], then 2048 in [1536, 2559].
+        Assert.Equal((nuint)1024, three.ThresholdAt(0));
+        Assert.Equal((nuint)2048, three.ThresholdAt(1));
+        Assert.Equal(new TierThreshold(2048, 1536, 2559), TierThreshold.Default(1));
+    }
+
+    [Fact]
+    public void ChainedThresholdsSplitThreeTiersBySize()
+    {
+        using MemoryKind a = TieringTestKinds.Dram("dyn-chain-a");
+        using MemoryKind b = TieringTestKinds.Dram("dyn-chain-b");
+        using MemoryKind c = TieringTestKinds.Dram("dyn-chain-c");
+        // Fixed thresholds (min = val = max) never move.
+        var options = new DynamicThresholdOptions { Thresholds = [new(100, 100, 100), new(1000, 1000, 1000)], CheckCount = 1 };
+        using TieredMemory tiers = TieredMemory.Create(options, (a, 1), (b, 1), (c, 1));
+        void* small = tiers.Alloc(99), middle = tiers.Alloc(999), large = tiers.Alloc(1000);
+        Assert.Same(a, MemoryKind.Detect(small));
+        Assert.Same(b, MemoryKind.Detect(middle));
+        Assert.Same(c, MemoryKind.Detect(large));
+        tiers.Free(small);
+        tiers.Free(middle);
+        tiers.Free(large);
+        Assert.Equal(0, tiers.AllocatedBytes(a) + tiers.AllocatedBytes(b) + tiers.AllocatedBytes(c));
+    }
+
+    [Fact]
+    public void CheckCountAndDegreeAreTheOptions()
+    {
+        using MemoryKind a = TieringTestKinds.Dram("dyn-opt-a");
+        using MemoryKind b = TieringTestKinds.Dram("dyn-opt-b");
+        using MemoryKind c = TieringTestKinds.Dram("dyn-opt-c");
+        var options = new DynamicThresholdOptions
+        {
+            Thresholds = [new(1000, 500, 3000), new(4000, 3000, 100_000)],
+            CheckCount = 5,
+            Degree = 0.5f,
+        };
+        using TieredMemory tiers = TieredMemory.Create(options, (a, 1), (b, 1), (c, 1));
+        var blocks = new TierBlocks(tiers);
+        // Everything goes to the last tier, so the earlier tiers are empty and both thresholds rise at each check.
+        for (int i = 0; i < 4; i++) blocks.Alloc(64 << 10);
+        Assert.Equal((nuint)1000, tiers.ThresholdAt(0));
+        blocks.Alloc(64 << 10);
+        Assert.Equal((nuint)1500, tiers.ThresholdAt(0));
+        Assert.Equal((nuint)6000, tiers.ThresholdAt(1));
+        for (int i = 0; i < 5; i++) blocks.Alloc(64 << 10);
+        Assert.Equal((nuint)2250, tiers.ThresholdAt(0));
+        for (int i = 0; i < 5; i++) blocks.Alloc(64 << 10);
+        Assert.Equal((nuint)2250, tiers.ThresholdAt(0)); // 3375 would pass the maximum, 3000
+        Assert.Equal((nuint)13500, tiers.ThresholdAt(1));
+        blocks.FreeAll();
+    }
+
+    [Fact]
+    public void OptionsMemkindRefusesAreArgumentExceptions()
+    {
+        using MemoryKind a = TieringTestKinds.Dram("dyn-bad-a");
+        using MemoryKind b = TieringTestKinds.Dram("dyn-bad-b");
+        using MemoryKind c = TieringTestKinds.Dram("dyn-bad-c");
+        void Refused(DynamicThresholdOptions options, params (MemoryKind, int)[] tiers)
+            => Assert.Equal("options", Assert.Throws<ArgumentException>(() => TieredMemory.Create(options, tiers)).ParamName);
+        Refused(new() { Thresholds = [new(1000, 1001, 2000)] }, (a, 1), (b, 1));      // min above val
+        Refused(new() { Thresholds = [new(1000, 10, 999)] }, (a, 1), (b, 1));         // val above max
+        Refused(new() { Thresholds = [new(100, 10, 2000), new(3000, 1999, 4000)] }, (a, 1), (b, 1), (c, 1)); // ranges overlap
+        Refused(new() { Thresholds = [TierThreshold.Default(0)] }, (a, 1), (b, 1), (c, 1)); // one threshold for three tiers
+        Refused(new() { Trigger = -0.5f }, (a, 1), (b, 1));
+        Refused(new() { Degree = -1.5f }, (a, 1), (b, 1));
+        Refused(new() { Degree = float.NaN }, (a, 1), (b, 1));
+        Refused(new() { CheckCount = 0 }, (a, 1), (b, 1));
+        Assert.Throws<ArgumentNullException>(() => TieredMemory.Create((DynamicThresholdOptions)null!, (a, 1), (b, 1)));
+        // Adjacent ranges may touch.
+        TieredMemory.Create(new DynamicThresholdOptions { Thresholds = [new(100, 10, 2000), new(3000, 2000, 4000)] }, (a, 1), (b, 1), (c, 1)).Dispose();
     }
 }

@@ -83,7 +83,7 @@ public unsafe class TierParseTests
         using TieredMemory tiers = TieredMemory.Parse(
             $"KIND:DRAM,RATIO:1;KIND:FS_DAX,PATH:{Tmp},PMEM_SIZE_LIMIT:100M,RATIO:4;KIND:FS_DAX,PATH:{Mnt},PMEM_SIZE_LIMIT:150M,RATIO:8" + Policy);
         Assert.Equal(3, tiers.Kinds.Count);
-        // DYNAMIC_THRESHOLD takes two tiers here (memkind takes more).
+        // In MEMKIND_MEM_TIERS DYNAMIC_THRESHOLD takes two tiers, as memkind's parser (TieredMemory.Create takes more).
         FormatException e = Bad($"KIND:DRAM,RATIO:1;KIND:FS_DAX,PATH:{Tmp},RATIO:4;KIND:FS_DAX,PATH:{Mnt},RATIO:8;POLICY:DYNAMIC_THRESHOLD");
         Assert.Contains("POLICY:DYNAMIC_THRESHOLD", e.Message);
     }
