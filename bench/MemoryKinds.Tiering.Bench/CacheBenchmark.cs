@@ -80,6 +80,13 @@ internal static unsafe class CacheBenchmark
         caches.Add(new($"{ratio} StaticRatio, no promotion", new TieredValueMemory(NewDramKind(), PmemKind.Create(options.Dir), options.PmemRatio), null, options, payload));
         var promoted = new TieredValueMemory(NewDramKind(), PmemKind.Create(options.Dir), options.PmemRatio);
         caches.Add(new($"{ratio} StaticRatio + promotion", promoted, new PromotionSweep(promoted, options.Keys, options.MinHits), options, payload));
+        // Debugging (profiling one configuration): TIERBENCH_CONFIG=substring keeps only the matching configurations;
+        // ratios are then against the first one kept.
+        if (Environment.GetEnvironmentVariable("TIERBENCH_CONFIG") is string filter)
+        {
+            foreach (CacheUnderTest dropped in caches.Where(c => !c.Name.Contains(filter, StringComparison.Ordinal))) dropped.Dispose();
+            caches.RemoveAll(c => !c.Name.Contains(filter, StringComparison.Ordinal));
+        }
         return caches;
     }
 
