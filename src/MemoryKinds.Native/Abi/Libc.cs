@@ -37,6 +37,13 @@ internal static unsafe partial class Libc
     /// <summary>Sets the calling thread's errno, as memkind's calls do on failure.</summary>
     public static void SetErrno(int errno) => Marshal.SetLastSystemError(errno);
 
+    /// <summary>Returns <paramref name="p"/>, setting errno to ENOMEM first when it is NULL (malloc's failure).</summary>
+    public static void* OrNoMemory(void* p)
+    {
+        if (p == null) SetErrno(ErrorCodes.ENOMEM);
+        return p;
+    }
+
     /// <summary>Writes all of <paramref name="text"/> to standard error in one call where possible (one line stays one line).</summary>
     public static void WriteStandardError(string text)
     {

@@ -17,7 +17,7 @@ internal static unsafe class HeapExports
         try
         {
             MemoryKind? k = KindTable.Resolve(kind, "memkind_malloc");
-            return k is null || size == 0 ? null : OrNoMemory(k.TryAlloc(size));
+            return k is null || size == 0 ? null : Libc.OrNoMemory(k.TryAlloc(size));
         }
         catch (Exception e)
         {
@@ -33,7 +33,7 @@ internal static unsafe class HeapExports
         {
             MemoryKind? k = KindTable.Resolve(kind, "memkind_calloc");
             // TryAllocZeroed returns null when num * size overflows, as well as when the kind is full.
-            return k is null || num == 0 || size == 0 ? null : OrNoMemory(k.TryAllocZeroed(num, size));
+            return k is null || num == 0 || size == 0 ? null : Libc.OrNoMemory(k.TryAllocZeroed(num, size));
         }
         catch (Exception e)
         {
@@ -86,13 +86,13 @@ internal static unsafe class HeapExports
             }
             MemoryKind? k = KindOfBlock(kind, "memkind_realloc", ptr);
             if (k is null) return null;
-            if (ptr == null) return size == 0 ? null : OrNoMemory(k.TryAlloc(size));
+            if (ptr == null) return size == 0 ? null : Libc.OrNoMemory(k.TryAlloc(size));
             if (size == 0)
             {
                 k.Free(ptr);
                 return null;
             }
-            return OrNoMemory(k.TryRealloc(ptr, size));
+            return Libc.OrNoMemory(k.TryRealloc(ptr, size));
         }
         catch (Exception e)
         {
@@ -149,11 +149,6 @@ internal static unsafe class HeapExports
     }
 
     /// <summary><paramref name="p"/>, with errno ENOMEM when it is null (the kind had no room).</summary>
-    private static void* OrNoMemory(void* p)
-    {
-        if (p == null) Libc.SetErrno(ErrorCodes.ENOMEM);
-        return p;
-    }
 
     /// <summary>The kind a call on block <paramref name="ptr"/> works in: the one given, or for a NULL kind the block's owner.</summary>
     private static MemoryKind? KindOfBlock(KindStruct* kind, string call, void* ptr)

@@ -18,7 +18,7 @@ internal static unsafe class MemtierHeapExports
         try
         {
             MemtierMemory? m = MemtierBlocks.MemoryOrReport(memory, "memtier_malloc");
-            return m is null || size == 0 ? null : OrNoMemory(m.Tiers.TryAlloc(size));
+            return m is null || size == 0 ? null : Libc.OrNoMemory(m.Tiers.TryAlloc(size));
         }
         catch (Exception e)
         {
@@ -34,12 +34,7 @@ internal static unsafe class MemtierHeapExports
         {
             MemtierMemory? m = MemtierBlocks.MemoryOrReport(memory, "memtier_calloc");
             if (m is null || num == 0 || size == 0) return null;
-            if (num > nuint.MaxValue / size) return OrNoMemory(null);
-            return m.Tiers.AllocZeroed(num, size);
-        }
-        catch (OutOfMemoryException)
-        {
-            return OrNoMemory(null);
+            return Libc.OrNoMemory(m.Tiers.TryAllocZeroed(num, size));
         }
         catch (Exception e)
         {
@@ -65,12 +60,8 @@ internal static unsafe class MemtierHeapExports
             if (m is null) return ErrorCodes.EINVAL;
             if (alignment < (nuint)sizeof(void*) || !BitOperations.IsPow2(alignment)) return ErrorCodes.EINVAL;
             if (size == 0) return 0;
-            *memptr = m.Tiers.AlignedAlloc(size, alignment);
-            return 0;
-        }
-        catch (OutOfMemoryException)
-        {
-            return ErrorCodes.ENOMEM;
+            *memptr = m.Tiers.TryAlignedAlloc(size, alignment);
+            return *memptr != null ? 0 : ErrorCodes.ENOMEM;
         }
         catch (Exception e)
         {
@@ -91,7 +82,7 @@ internal static unsafe class MemtierHeapExports
         {
             MemtierMemory? m = MemtierBlocks.MemoryOrReport(memory, call);
             if (m is null) return null;
-            if (ptr == null) return size == 0 ? null : OrNoMemory(m.Tiers.TryAlloc(size));
+            if (ptr == null) return size == 0 ? null : Libc.OrNoMemory(m.Tiers.TryAlloc(size));
             MemoryKind? owner = MemtierBlocks.OwnerOrReport(call, ptr);
             if (owner is null) return null;
             // memkind resizes within the block's kind whatever it is; a block of no tier of this memory is resized there.
@@ -101,14 +92,7 @@ internal static unsafe class MemtierHeapExports
                 m.Tiers.Free(ptr);
                 return null;
             }
-            try
-            {
-                return m.Tiers.Realloc(ptr, size);
-            }
-            catch (OutOfMemoryException)
-            {
-                return OrNoMemory(null);
-            }
+            return Libc.OrNoMemory(m.Tiers.TryRealloc(ptr, size));
         }
         catch (Exception e)
         {
@@ -134,9 +118,4 @@ internal static unsafe class MemtierHeapExports
     }
 
     /// <summary><paramref name="p"/>, with errno ENOMEM when it is null (no tier had room).</summary>
-    private static void* OrNoMemory(void* p)
-    {
-        if (p == null) Libc.SetErrno(ErrorCodes.ENOMEM);
-        return p;
-    }
 }

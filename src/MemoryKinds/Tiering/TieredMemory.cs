@@ -133,11 +133,15 @@ public sealed unsafe partial class TieredMemory : IDisposable
     /// <exception cref="ObjectDisposedException">This object or a tier's kind is disposed.</exception>
     public void* AllocZeroed(nuint count, nuint size)
     {
-        if (size != 0 && count > nuint.MaxValue / size) ThrowOutOfMemory(nuint.MaxValue);
-        void* p = Place(count * size, 0, zeroed: true);
-        if (p == null) ThrowOutOfMemory(count * size);
+        void* p = TryAllocZeroed(count, size);
+        if (p == null) ThrowOutOfMemory(size != 0 && count > nuint.MaxValue / size ? nuint.MaxValue : count * size);
         return p;
     }
+
+    /// <summary>Allocates zeroed memory like <see cref="AllocZeroed"/>, but returns null on overflow or when no tier can give the bytes.</summary>
+    /// <exception cref="ObjectDisposedException">This object or a tier's kind is disposed.</exception>
+    public void* TryAllocZeroed(nuint count, nuint size)
+        => size != 0 && count > nuint.MaxValue / size ? null : Place(count * size, 0, zeroed: true);
 
     /// <summary>Allocates <paramref name="size"/> bytes aligned to <paramref name="alignment"/> (memtier_posix_memalign).</summary>
     /// <exception cref="ArgumentException"><paramref name="alignment"/> is not a power of two.</exception>
@@ -145,11 +149,19 @@ public sealed unsafe partial class TieredMemory : IDisposable
     /// <exception cref="ObjectDisposedException">This object or a tier's kind is disposed.</exception>
     public void* AlignedAlloc(nuint size, nuint alignment)
     {
-        if (!System.Numerics.BitOperations.IsPow2(alignment))
-            throw new ArgumentException($"The alignment {alignment} is not a power of two.", nameof(alignment));
-        void* p = Place(size, alignment, zeroed: false);
+        void* p = TryAlignedAlloc(size, alignment);
         if (p == null) ThrowOutOfMemory(size);
         return p;
+    }
+
+    /// <summary>Allocates aligned memory like <see cref="AlignedAlloc"/>, but returns null when no tier can give it.</summary>
+    /// <exception cref="ArgumentException"><paramref name="alignment"/> is not a power of two.</exception>
+    /// <exception cref="ObjectDisposedException">This object or a tier's kind is disposed.</exception>
+    public void* TryAlignedAlloc(nuint size, nuint alignment)
+    {
+        if (!System.Numerics.BitOperations.IsPow2(alignment))
+            throw new ArgumentException($"The alignment {alignment} is not a power of two.", nameof(alignment));
+        return Place(size, alignment, zeroed: false);
     }
 
     /// <summary>
@@ -162,7 +174,17 @@ public sealed unsafe partial class TieredMemory : IDisposable
     /// <exception cref="ObjectDisposedException">This object or a tier's kind is disposed.</exception>
     public void* Realloc(void* ptr, nuint size)
     {
-        if (ptr == null) return Alloc(size);
+        void* p = TryRealloc(ptr, size);
+        if (p == null) ThrowOutOfMemory(size);
+        return p;
+    }
+
+    /// <summary>Resizes a block like <see cref="Realloc"/>, but returns null when no tier can hold the new size (<paramref name="ptr"/> untouched and still valid).</summary>
+    /// <exception cref="ArgumentException"><paramref name="ptr"/> is not a live block of a tier.</exception>
+    /// <exception cref="ObjectDisposedException">This object or a tier's kind is disposed.</exception>
+    public void* TryRealloc(void* ptr, nuint size)
+    {
+        if (ptr == null) return TryAlloc(size);
         ObjectDisposedException.ThrowIf(_disposed, this);
         int tier = TierOf(ptr);
         MemoryKind kind = _kinds[tier];
@@ -188,7 +210,6 @@ public sealed unsafe partial class TieredMemory : IDisposable
             _placement.OnPlaced();
             return moved;
         }
-        ThrowOutOfMemory(size);
         return null;
     }
 

@@ -50,6 +50,31 @@ public unsafe class TieredMemoryTests
         Assert.Equal(0, tiers.AllocatedBytes(a) + tiers.AllocatedBytes(b));
     }
 
+    /// <summary>The Try forms return null instead of throwing (the C ABI's memtier calls use them), and a failed resize leaves the block as it was.</summary>
+    [Fact]
+    public void TryFormsReturnNullWhenEveryTierIsFull()
+    {
+        using MemoryKind a = TieringTestKinds.Dram("tryfull-a", 16 << 20);
+        using MemoryKind b = TieringTestKinds.Dram("tryfull-b", 16 << 20);
+        using TieredMemory tiers = TieredMemory.Create(TierPolicy.StaticRatio, (a, 1), (b, 1));
+        Assert.True(tiers.TryAllocZeroed(1, 64 << 20) == null);
+        Assert.True(tiers.TryAllocZeroed(nuint.MaxValue / 2, 4) == null); // the product overflows
+        Assert.True(tiers.TryAlignedAlloc(64 << 20, 4096) == null);
+        Assert.Throws<ArgumentException>(() => tiers.TryAlignedAlloc(64, 48));
+        void* p = tiers.Alloc(1000);
+        TieringTestKinds.Fill(p, 1000, 3);
+        long held = tiers.AllocatedBytes(a) + tiers.AllocatedBytes(b);
+        Assert.True(tiers.TryRealloc(p, 64 << 20) == null);
+        Assert.True(TieringTestKinds.Holds(p, 1000, 3));
+        Assert.Equal(held, tiers.AllocatedBytes(a) + tiers.AllocatedBytes(b));
+        Assert.Throws<OutOfMemoryException>(() => tiers.Realloc(p, 64 << 20));
+        void* zeroed = tiers.TryAllocZeroed(10, 100);
+        Assert.True(zeroed != null && new ReadOnlySpan<byte>(zeroed, 1000).IndexOfAnyExcept((byte)0) < 0);
+        tiers.Free(zeroed);
+        tiers.Free(p);
+        Assert.Equal(0, tiers.AllocatedBytes(a) + tiers.AllocatedBytes(b));
+    }
+
     [Fact]
     public void PointersNoTierOwnsAreRefusedAndNothingChanges()
     {
