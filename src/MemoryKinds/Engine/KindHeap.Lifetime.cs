@@ -248,11 +248,15 @@ internal sealed unsafe partial class KindHeap
         return total;
     }
 
-    /// <summary>Live bytes of a page. The remote-free stack only grows between collections, which need the lock we hold, so walking it is safe.</summary>
+    /// <summary>
+    /// Live bytes of a page: used blocks less those pending a remote free. A racy read (the owner may collect meanwhile);
+    /// the pending bits are set only at block starts, so counting them counts blocks.
+    /// </summary>
     private static long AllocatedIn(Page* page)
     {
         int pending = 0;
-        for (Block* block = (Block*)Volatile.Read(ref page->ThreadFree); block != null; block = block->Next) pending++;
+        int words = (int)(((nuint)Volatile.Read(ref page->Capacity) * page->BlockSize + 1023) >> 10);
+        for (int w = 0; w < words; w++) pending += System.Numerics.BitOperations.PopCount(Volatile.Read(ref page->Bits[2 * w + 1]));
         return (long)(Volatile.Read(ref page->Used) - pending) * (long)page->BlockSize;
     }
 

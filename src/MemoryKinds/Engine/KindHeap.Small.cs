@@ -79,7 +79,7 @@ internal sealed unsafe partial class KindHeap
                 // Not full, but no storage for its next blocks. A page behind it may have free blocks (freed locally into
                 // a full page, or collected by a reclaim): use that one first.
                 Page* other = page->Next;
-                while (other != null && other->Free == null && Volatile.Read(ref other->ThreadFree) == 0) other = other->Next;
+                while (other != null && other->Free == null && Volatile.Read(ref other->HasPending) == 0) other = other->Next;
                 if (other != null)
                 {
                     UnlinkPage(heap, bin, other);
@@ -106,38 +106,39 @@ internal sealed unsafe partial class KindHeap
     }
 
     /// <summary>Takes the blocks other threads freed into <paramref name="page"/>. Owner or lock holder only.</summary>
+    /// <remarks>
+    /// The flag is cleared before the scan, so a freer that sets its bit after the scan read that word also raises the
+    /// flag again. Per word the allocated bits are cleared before the pending bits: a block being collected then always
+    /// reads "not live" to a second free, never "live and not pending". Only the carved part of the page has bits.
+    /// </remarks>
     private static void Collect(Page* page)
     {
-        nint list = Interlocked.Exchange(ref page->ThreadFree, 0);
+        if (Interlocked.Exchange(ref page->HasPending, 0) == 0) return;
+        ulong* words = page->Bits;
+        nuint size = page->BlockSize;
+        int wordCount = (int)(((nuint)page->Capacity * size + 1023) >> 10);
         int collected = 0;
-        // Pending bits are cleared with one atomic AND per run of blocks sharing a bitmap word, not one per block: freers
-        // on other threads OR into the same words meanwhile, and each locked instruction there costs a cache-line transfer.
-        ulong* pendingWord = null;
-        ulong pendingMask = 0;
-        for (Block* block = (Block*)list; block != null;)
+        for (int w = wordCount - 1; w >= 0; w--)
         {
-            Block* next = block->Next;
-            nuint offset = (nuint)block - (nuint)page->Start;
-            ulong* word = BlockBits.AllocatedWord(page->Bits, offset);
-            ulong mask = BlockBits.Mask(offset);
-            // Two threads racing to free one block can both get past their checks; keep only one copy.
-            if ((word[0] & mask) != 0)
+            ulong* word = words + 2 * w;
+            ulong pending = Volatile.Read(ref word[1]);
+            if (pending == 0) continue;
+            // Two threads racing to free one block can both get past their checks only when the owner freed it too;
+            // keep a block only while its allocated bit is set, so no block is listed twice.
+            ulong taken = pending & word[0];
+            word[0] &= ~taken;
+            Interlocked.And(ref word[1], ~pending);
+            collected += System.Numerics.BitOperations.PopCount(taken);
+            // Highest first onto the LIFO free list, so the page hands them out in address order.
+            while (taken != 0)
             {
-                word[0] &= ~mask;
+                int bit = 63 - System.Numerics.BitOperations.LeadingZeroCount(taken);
+                taken &= ~(1UL << bit);
+                var block = (Block*)(page->Start + ((nuint)w << 10) + ((nuint)bit << 4));
                 block->Next = page->Free;
                 page->Free = block;
-                collected++;
             }
-            if (word != pendingWord)
-            {
-                if (pendingWord != null) Interlocked.And(ref pendingWord[1], ~pendingMask);
-                pendingWord = word;
-                pendingMask = 0;
-            }
-            pendingMask |= mask;
-            block = next;
         }
-        if (pendingWord != null) Interlocked.And(ref pendingWord[1], ~pendingMask);
         page->Used -= collected;
     }
 
@@ -198,7 +199,7 @@ internal sealed unsafe partial class KindHeap
         LinkFull(heap, bin, page);
         // Dekker with FreeRemote (push, then read IsFull): either it sees IsFull and hints, or we see its block here.
         Interlocked.MemoryBarrier();
-        if (Volatile.Read(ref page->ThreadFree) != 0) MoveFromFull(heap, page);
+        if (Volatile.Read(ref page->HasPending) != 0) MoveFromFull(heap, page);
     }
 
     /// <summary>
@@ -358,13 +359,8 @@ internal sealed unsafe partial class KindHeap
         ulong mask = BlockBits.Mask(offset);
         if ((Interlocked.Or(ref word[1], mask) & mask) != 0) return false;
         heap->Frees++;
-        nint head;
-        do
-        {
-            head = Volatile.Read(ref page->ThreadFree);
-            block->Next = (Block*)head;
-        }
-        while (Interlocked.CompareExchange(ref page->ThreadFree, (nint)block, head) != head);
+        // Raised with an exchange, a fence before the IsFull read below (Dekker with MoveToFull); most frees find it up.
+        if (Volatile.Read(ref page->HasPending) == 0) Interlocked.Exchange(ref page->HasPending, 1);
         // The owner may have collected our block and released the page meanwhile (Owner is then null): no hint needed.
         ThreadHeap* owner = page->Owner;
         if (Volatile.Read(ref page->IsFull) != 0 && owner != null) SetFullHint(owner, page->Bin);

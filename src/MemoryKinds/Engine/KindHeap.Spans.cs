@@ -531,7 +531,7 @@ internal sealed unsafe partial class KindHeap
         head->Slices = slices;
         head->RegionIndex = region.Index;
         head->Free = null;
-        head->ThreadFree = 0;
+        head->HasPending = 0;
         head->Used = head->Capacity = 0;
         head->IsFull = 0;
         head->Next = head->Prev = null;

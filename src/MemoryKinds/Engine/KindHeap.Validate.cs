@@ -95,8 +95,7 @@ internal sealed unsafe partial class KindHeap
             if (isPending && !isAllocated) problems.Add($"{where}: block at offset {offset} is pending a remote free but not allocated");
         }
         int free = CountList(page, page->Free, where, problems, out bool freeListBroken);
-        int remote = CountList(page, (Block*)page->ThreadFree, where, problems, out _);
-        if (remote != pending) problems.Add($"{where}: {remote} blocks on the remote-free stack but {pending} pending bits");
+        if (pending > 0 && Volatile.Read(ref page->HasPending) == 0) problems.Add($"{where}: {pending} pending bits but the page's HasPending flag is down");
         if (allocated != page->Used) problems.Add($"{where}: {allocated} allocated bits but used is {page->Used}");
         if (!freeListBroken && free + page->Used != page->Capacity) problems.Add($"{where}: {free} free + {page->Used} used != {page->Capacity} carved");
     }

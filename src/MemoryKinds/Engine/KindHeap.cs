@@ -95,7 +95,7 @@ internal sealed unsafe partial class KindHeap
                 {
                     Page* page = (Page*)heap->Direct[SizeClasses.BinOfSizeMinusOne(s)];
                     Block* block = page->Free;
-                    if (block == null && Volatile.Read(ref page->ThreadFree) != 0) block = CollectOwn(page);
+                    if (block == null && Volatile.Read(ref page->HasPending) != 0) block = CollectOwn(page);
                     if (block != null)
                     {
                         PopBlock(heap, page, block);

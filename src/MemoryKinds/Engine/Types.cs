@@ -10,9 +10,10 @@ namespace MemoryKinds.Engine;
 //  * A small page belongs to one ThreadHeap (its Owner). Only the thread of that heap touches Free, Used, Capacity,
 //    the page's list links and the "allocated" bits of its blocks, and it does so either on a fast path (heap.Busy == 1,
 //    heap.Blocked == 0, no lock) or under the kind's lock.
-//  * Any other thread frees into a page by setting the block's "pending" bit (atomic OR) and pushing the block on
-//    ThreadFree (CAS); the owner collects that stack (atomic exchange) on its fast path or under the lock, and a lock
-//    holder may collect it for the owner after the handshake below.
+//  * Any other thread frees into a page by setting the block's "pending" bit (one atomic OR, whose old value refuses a
+//    second free) and raising the page's HasPending flag; the owner collects the pending bits of its page (clears the
+//    flag, then scans the page's bitmap words) on its fast path or under the lock, and a lock holder may collect them
+//    for the owner after the handshake below.
 //  * Code holding the kind's lock may touch another thread's heap only after setting heap.Blocked, a process-wide
 //    memory barrier, and seeing heap.Busy == 0 (an asymmetric Dekker handshake: the fast path pays two plain stores).
 //  * A thread never holds Busy == 1 while it waits for the kind's lock.
@@ -52,8 +53,12 @@ internal unsafe struct Page
     /// <summary>1 while the page sits on its owner's full list; remote freers then leave a hint for the owner.</summary>
     public byte IsFull;
     public SliceState State;
-    /// <summary>Blocks freed by other threads: a lock-free stack, collected by the owner.</summary>
-    public nint ThreadFree;
+    /// <summary>
+    /// Non-zero when other threads may have set pending bits in this page since the owner last collected: the owner reads
+    /// the bitmap only then. Raised with an atomic exchange (a fence: see <c>MoveToFull</c>), cleared by the collector
+    /// before it scans, so a bit set meanwhile is either scanned or raises the flag again.
+    /// </summary>
+    public nint HasPending;
     /// <summary>The block bitmap words of this page's first KiB (see <see cref="BlockBits"/>).</summary>
     public ulong* Bits;
     public byte* Start;
