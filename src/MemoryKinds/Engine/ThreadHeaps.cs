@@ -30,6 +30,7 @@ internal static unsafe class ThreadHeaps
     /// </summary>
     private static readonly HeapTable** s_byStack = NewStackCache();
     private static readonly Dictionary<nuint, Stack<nint>> s_releasedByTop = new();
+    private static int s_tableCount;
 
     /// <summary>Whether tables are found by stack address (false: thread-statics only; see <see cref="ThreadStacks"/>).</summary>
     internal static bool StackLookup { get; } = ThreadStacks.IsAvailable;
@@ -66,6 +67,20 @@ internal static unsafe class ThreadHeaps
         ThreadHeap* heap = Find(kind.Slot, kind.Uid);
         if (heap != null) return heap;
         return kind.AttachHeap(EnsureTable(kind.Slot));
+    }
+
+    /// <summary>
+    /// A number of the calling thread that no other live thread has (its table's), found like the fast paths find the
+    /// heaps: a thread-static read would be a call into the C library. Small and dense: tables are reused.
+    /// </summary>
+    public static int CurrentThreadNumber()
+    {
+        byte marker;
+        nuint stack = (nuint)(&marker);
+        HeapTable* table = s_byStack[StackHash(stack)];
+        if (!table->Holds(stack)) table = CurrentTableSlow(stack);
+        if (table == null) table = EnsureTable(0);
+        return table->Number;
     }
 
     /// <summary>The table the stack lookup alone finds for the calling thread, or null (diagnostics; no fallback, no update).</summary>
@@ -159,6 +174,7 @@ internal static unsafe class ThreadHeaps
         {
             table = (HeapTable*)NativeMemory.AllocZeroed((nuint)sizeof(HeapTable));
             table->StackTop = top;
+            table->Number = Interlocked.Increment(ref s_tableCount);
         }
         table->IsInitialThread = initial;
         table->DeepenBudget = initial ? 64 : 0;

@@ -125,6 +125,11 @@ internal unsafe struct HeapTable
     public nuint StackSize;
     /// <summary>Entries in <see cref="Overflow"/>, the heaps of slots from <see cref="InlineSlots"/> up.</summary>
     public int OverflowCount;
+    /// <summary>
+    /// This table's number, 1 up, drawn when it was made; a table serves one live thread at a time, so live threads'
+    /// numbers differ (tiered memory's counters pick their stripe by it).
+    /// </summary>
+    public int Number;
     public nuint StackTop;
     public ThreadHeap** Overflow;
     /// <summary>The process's initial thread: its range starts where it first allocated and deepens as it is confirmed.</summary>

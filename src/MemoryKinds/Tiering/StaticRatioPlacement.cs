@@ -3,7 +3,8 @@ namespace MemoryKinds;
 /// <summary>
 /// <see cref="TierPolicy.StaticRatio"/>: the allocation goes to the tier whose share of the bytes held would be furthest
 /// below its target after counting this allocation. memkind compares approximate per-kind totals (flushed from
-/// per-thread buckets every 50 KiB) shared by every memtier object; this reads this object's exact sums.
+/// per-thread buckets every 50 KiB) shared by every memtier object; this reads this object's sums, exact for the calling
+/// thread's own placements and at most 64 of its allocations old for other threads' (see <see cref="TierCounters.SumAllNear"/>).
 /// </summary>
 internal sealed class StaticRatioPlacement : TierPlacement
 {
@@ -27,7 +28,7 @@ internal sealed class StaticRatioPlacement : TierPlacement
         double[] targets = _targetShares;
         if (targets.Length == 1) return 0;
         Span<long> held = targets.Length <= StackTiers ? stackalloc long[targets.Length] : new long[targets.Length];
-        double after = (double)_counters.SumAll(held) + size;
+        double after = (double)_counters.SumAllNear(held) + size;
         int best = 0;
         double bestDeficit = double.NegativeInfinity;
         for (int i = 0; i < targets.Length; i++)
