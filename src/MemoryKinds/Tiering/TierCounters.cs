@@ -31,7 +31,10 @@ internal sealed class TierCounters
         // stripes and its copy of their sums (one per tier), rounded up to whole lines, then one line of padding: the
         // array is not line-aligned, so the padding keeps two stripes' used longs off a shared line.
         _stride = ((2 * tiers + 2 + LineLongs - 1) / LineLongs + 1) * LineLongs;
-        int stripes = (int)BitOperations.RoundUpToPowerOf2((uint)Math.Clamp(Environment.ProcessorCount, 1, 64));
+        // Four stripes per processor (at least 8): threads' numbers are distinct but not dense, so with one stripe per
+        // processor two busy threads shared one half the time. Only AllocatedBytes, DynamicThreshold's checks and
+        // StaticRatio's refreshes read every stripe.
+        int stripes = (int)BitOperations.RoundUpToPowerOf2((uint)Math.Clamp(4 * Environment.ProcessorCount, 8, 256));
         _stripeMask = stripes - 1;
         _slots = new long[stripes * _stride];
         for (int i = tiers; i < _slots.Length; i += _stride) _slots[i] = period;
