@@ -20,7 +20,7 @@ internal sealed unsafe partial class KindHeap
         ThreadHeap* heap = EnterHeap();
         Page* page = LivePage(region, p);
         nuint size = page == null ? 0 : page->BlockSize;
-        heap->Busy = 0;
+        Volatile.Write(ref heap->Busy, 0);
         return page == null ? throw NotLive(p) : size;
     }
 

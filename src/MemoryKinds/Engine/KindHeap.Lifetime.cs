@@ -65,7 +65,7 @@ internal sealed unsafe partial class KindHeap
         {
             if (heap->Orphaned == 0) continue;
             heap->Orphaned = 0;
-            heap->Busy = 0;
+            Volatile.Write(ref heap->Busy, 0);
             Volatile.Write(ref heap->Blocked, 0);
             return heap;
         }
@@ -91,7 +91,7 @@ internal sealed unsafe partial class KindHeap
             HeapTable* table = heap->Table;
             if (heap->Orphaned != 0 || table == null || !table->HasExited) continue;
             if (Interlocked.CompareExchange(ref *(nint*)table->Entry(Slot), 0, (nint)heap) != (nint)heap) continue;
-            heap->Busy = 0;
+            Volatile.Write(ref heap->Busy, 0);
             Volatile.Write(ref heap->Blocked, 0);
             return heap;
         }
@@ -104,7 +104,7 @@ internal sealed unsafe partial class KindHeap
         lock (_lock)
         {
             if (_disposed || heap->KindUid != Uid) return false;
-            heap->Busy = 0;
+            Volatile.Write(ref heap->Busy, 0);
             heap->Table = null;
             heap->Orphaned = 1;
             _reclaimHint = true;
@@ -121,7 +121,7 @@ internal sealed unsafe partial class KindHeap
         {
             heap->Busy = 1;
             if (heap->Blocked == 0 && heap->KindUid == Uid) return heap;
-            heap->Busy = 0;
+            Volatile.Write(ref heap->Busy, 0);
             ThrowIfDisposed();
             Thread.Yield();
         }
@@ -255,7 +255,8 @@ internal sealed unsafe partial class KindHeap
     private static long AllocatedIn(Page* page)
     {
         int pending = 0;
-        int words = (int)(((nuint)Volatile.Read(ref page->Capacity) * page->BlockSize + 1023) >> 10);
+        // A page whose flag is down has no pending bits (but for a freer between its OR and raising the flag).
+        int words = Volatile.Read(ref page->HasPending) == 0 ? 0 : (int)(((nuint)Volatile.Read(ref page->Capacity) * page->BlockSize + 1023) >> 10);
         for (int w = 0; w < words; w++) pending += System.Numerics.BitOperations.PopCount(Volatile.Read(ref page->Bits[2 * w + 1]));
         return (long)(Volatile.Read(ref page->Used) - pending) * (long)page->BlockSize;
     }

@@ -108,38 +108,56 @@ internal sealed unsafe partial class KindHeap
     /// <summary>Takes the blocks other threads freed into <paramref name="page"/>. Owner or lock holder only.</summary>
     /// <remarks>
     /// The flag is cleared before the scan, so a freer that sets its bit after the scan read that word also raises the
-    /// flag again. Per word the allocated bits are cleared before the pending bits: a block being collected then always
-    /// reads "not live" to a second free, never "live and not pending". Only the carved part of the page has bits.
+    /// flag again. Only the carved part of the page has bits: word by word for small blocks, block by block from 1 KiB
+    /// up (where a word holds at most one block start, and a page of 64 KiB blocks has 512 words for 8 blocks).
     /// </remarks>
     private static void Collect(Page* page)
     {
         if (Interlocked.Exchange(ref page->HasPending, 0) == 0) return;
-        ulong* words = page->Bits;
         nuint size = page->BlockSize;
-        int wordCount = (int)(((nuint)page->Capacity * size + 1023) >> 10);
         int collected = 0;
-        for (int w = wordCount - 1; w >= 0; w--)
+        if (size < 1024)
         {
-            ulong* word = words + 2 * w;
-            ulong pending = Volatile.Read(ref word[1]);
-            if (pending == 0) continue;
-            // Two threads racing to free one block can both get past their checks only when the owner freed it too;
-            // keep a block only while its allocated bit is set, so no block is listed twice.
-            ulong taken = pending & word[0];
-            word[0] &= ~taken;
-            Interlocked.And(ref word[1], ~pending);
-            collected += System.Numerics.BitOperations.PopCount(taken);
-            // Highest first onto the LIFO free list, so the page hands them out in address order.
-            while (taken != 0)
+            for (int w = (int)(((nuint)page->Capacity * size + 1023) >> 10) - 1; w >= 0; w--) collected += CollectBits(page, w, ulong.MaxValue);
+        }
+        else
+        {
+            for (int i = page->Capacity - 1; i >= 0; i--)
             {
-                int bit = 63 - System.Numerics.BitOperations.LeadingZeroCount(taken);
-                taken &= ~(1UL << bit);
-                var block = (Block*)(page->Start + ((nuint)w << 10) + ((nuint)bit << 4));
-                block->Next = page->Free;
-                page->Free = block;
+                nuint offset = (nuint)i * size;
+                collected += CollectBits(page, (int)(offset >> 10), BlockBits.Mask(offset));
             }
         }
-        page->Used -= collected;
+        if (collected != 0) page->Used -= collected;
+    }
+
+    /// <summary>
+    /// Takes the pending blocks among <paramref name="candidates"/> of the page's bitmap word <paramref name="w"/> onto its
+    /// free list, highest first (so they are handed out in address order); returns how many.
+    /// </summary>
+    /// <remarks>
+    /// Allocated bits are cleared before pending bits, and readers read pending first: a block being collected never
+    /// reads "allocated and not pending" to a second free. Two threads racing to free one block can both get past their
+    /// checks only when the owner freed it too; a block is kept only while its allocated bit is set, so none is listed twice.
+    /// </remarks>
+    private static int CollectBits(Page* page, int w, ulong candidates)
+    {
+        ulong* word = page->Bits + 2 * w;
+        ulong pending = Volatile.Read(ref word[1]) & candidates;
+        if (pending == 0) return 0;
+        ulong taken = pending & word[0];
+        word[0] &= ~taken;
+        Interlocked.And(ref word[1], ~pending);
+        int count = System.Numerics.BitOperations.PopCount(taken);
+        while (taken != 0)
+        {
+            int bit = 63 - System.Numerics.BitOperations.LeadingZeroCount(taken);
+            taken &= ~(1UL << bit);
+            var block = (Block*)(page->Start + ((nuint)w << 10) + ((nuint)bit << 4));
+            block->Next = page->Free;
+            page->Free = block;
+        }
+        return count;
     }
 
     /// <summary>
@@ -281,6 +299,10 @@ internal sealed unsafe partial class KindHeap
     {
         if (page->IsFull != 0) UnlinkFull(heap, page->Bin, page);
         else UnlinkPage(heap, page->Bin, page);
+        // An empty page has no live block, so a pending bit left here is a stray of two frees racing on one block:
+        // clear it, so the slices' next page does not start with it.
+        int words = (int)(((nuint)page->Capacity * page->BlockSize + 1023) >> 10);
+        for (int w = 0; w < words; w++) page->Bits[2 * w + 1] = 0;
         FreePageLocked(page);
     }
 
@@ -312,13 +334,13 @@ internal sealed unsafe partial class KindHeap
         Page* live = LivePage(region, p);
         if (live == null)
         {
-            heap->Busy = 0;
+            Volatile.Write(ref heap->Busy, 0);
             throw NotLive(p);
         }
         usable = live->BlockSize;
         if (live->State == SliceState.Large)
         {
-            heap->Busy = 0;
+            Volatile.Write(ref heap->Busy, 0);
             lock (_lock)
             {
                 ThrowIfDisposed();
@@ -332,12 +354,12 @@ internal sealed unsafe partial class KindHeap
         {
             LocalFree(heap, live, (Block*)p);
             bool review = (live->Used == 0) | (live->IsFull != 0);
-            heap->Busy = 0;
+            Volatile.Write(ref heap->Busy, 0);
             if (review) AfterLocalFree(heap, live);
             return usable;
         }
         bool doubleFree = !FreeRemote(heap, live, (Block*)p);
-        heap->Busy = 0;
+        Volatile.Write(ref heap->Busy, 0);
         return doubleFree ? throw NotLive(p) : usable;
     }
 
@@ -374,7 +396,9 @@ internal sealed unsafe partial class KindHeap
         if (((nuint)p & 15) != 0) return null;
         nuint offset = (nuint)p - (nuint)region.Base;
         ulong* word = BlockBits.AllocatedWord(region.Bits, offset);
-        if ((word[0] & ~Volatile.Read(ref word[1]) & BlockBits.Mask(offset)) == 0) return null;
+        // Pending before allocated, as in the free fast path (see there).
+        ulong pending = Volatile.Read(ref word[1]);
+        if ((word[0] & ~pending & BlockBits.Mask(offset)) == 0) return null;
         return region.Pages[offset >> SizeClasses.SliceShift].Head;
     }
 

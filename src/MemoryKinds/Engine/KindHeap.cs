@@ -103,7 +103,7 @@ internal sealed unsafe partial class KindHeap
                         return block;
                     }
                 }
-                heap->Busy = 0;
+                Volatile.Write(ref heap->Busy, 0);
             }
         }
         return AllocSlow(size, 0);
@@ -126,9 +126,12 @@ internal sealed unsafe partial class KindHeap
                 {
                     ulong* word = BlockBits.AllocatedWord(_bits0, offset);
                     ulong mask = BlockBits.Mask(offset);
+                    // Pending first, then allocated: a collector clears allocated before pending, so in this order a block
+                    // it is collecting never reads "allocated and not pending" (the other order let a second free pass).
+                    ulong pending = Volatile.Read(ref word[1]);
                     ulong allocated = word[0];
                     // Allocated and not already pending a remote free: only then is _pages0 known to describe a live page.
-                    if ((allocated & ~word[1] & mask) != 0)
+                    if ((allocated & ~pending & mask) != 0)
                     {
                         Page* page = _pages0[offset >> SizeClasses.SliceShift].Head;
                         if (page->Owner == heap)
@@ -146,7 +149,7 @@ internal sealed unsafe partial class KindHeap
                                 // alloc/free pair must not lock); the purger takes it back later.
                                 if (page->IsFull != 0 || (Page*)heap->Direct[page->Bin] != page)
                                 {
-                                    heap->Busy = 0;
+                                    Volatile.Write(ref heap->Busy, 0);
                                     AfterLocalFree(heap, page);
                                     return usable;
                                 }
@@ -158,7 +161,7 @@ internal sealed unsafe partial class KindHeap
                         return FreeNotOwned(heap, page, p);
                     }
                 }
-                heap->Busy = 0;
+                Volatile.Write(ref heap->Busy, 0);
             }
         }
         return FreeSlow(p);
@@ -173,13 +176,13 @@ internal sealed unsafe partial class KindHeap
     {
         if (page->State != SliceState.Small)
         {
-            heap->Busy = 0;
+            Volatile.Write(ref heap->Busy, 0);
             return FreeSlow(p);
         }
         // Read before the block is handed over: once it is, the owner may empty and release the page.
         nuint usable = page->BlockSize;
         bool freed = FreeRemote(heap, page, (Block*)p);
-        heap->Busy = 0;
+        Volatile.Write(ref heap->Busy, 0);
         return freed ? usable : throw NotLive(p);
     }
 
