@@ -36,6 +36,23 @@ internal static unsafe class KindTable
         return entries;
     }
 
+    /// <summary>The kind a call on block <paramref name="ptr"/> works in: the one given, or for a NULL kind the block's owner.</summary>
+    public static MemoryKind? OfBlock(KindStruct* kind, string call, void* ptr)
+        => kind == null ? OwnerOrReport(call, ptr) : Resolve(kind, call, ptr);
+
+    /// <summary>The kind that owns <paramref name="ptr"/> (a call given a NULL kind); null, with a misuse line and EINVAL, when none does.</summary>
+    public static MemoryKind? OwnerOrReport(string call, void* ptr)
+    {
+        if (ForkGuard.Refuses(call)) return null;
+        MemoryKind? owner = MemoryKind.Detect(ptr);
+        if (owner is null)
+        {
+            Misuse.Report(call, $"{Misuse.Pointer(ptr)} is not a block of any kind; nothing was done");
+            Libc.SetErrno(ErrorCodes.EINVAL);
+        }
+        return owner;
+    }
+
     /// <summary>The kind behind <paramref name="kind"/>; null (errno set, misuse reported) when there is none to use.</summary>
     /// <param name="kind">What the caller passed.</param>
     /// <param name="call">The exported function, for the misuse line.</param>

@@ -21,19 +21,6 @@ internal static unsafe class MemtierBlocks
         return found;
     }
 
-    /// <summary>The kind that owns <paramref name="ptr"/>; null, with a misuse line and EINVAL, when none does.</summary>
-    public static MemoryKind? OwnerOrReport(string call, void* ptr)
-    {
-        if (ForkGuard.Refuses(call)) return null;
-        MemoryKind? owner = MemoryKind.Detect(ptr);
-        if (owner is null)
-        {
-            Misuse.Report(call, $"{Misuse.Pointer(ptr)} is not a block of any kind; nothing was done");
-            Libc.SetErrno(ErrorCodes.EINVAL);
-        }
-        return owner;
-    }
-
     /// <summary>
     /// Frees <paramref name="ptr"/> (not null) as <c>memtier_free</c> does: through the first memtier memory that has the
     /// block's kind as a tier (so that memory's placement counts go down), else in the kind itself.
@@ -41,7 +28,7 @@ internal static unsafe class MemtierBlocks
     /// <exception cref="ArgumentException">The block is freed already, or is inside a block; nothing is changed.</exception>
     public static void Free(string call, void* ptr)
     {
-        MemoryKind? owner = OwnerOrReport(call, ptr);
+        MemoryKind? owner = KindTable.OwnerOrReport(call, ptr);
         if (owner is null) return;
         AbiKind? entry = KindTable.Of(owner);
         if (entry?.TierUsageIfAny?.FreeRoute is { } memory) memory.Tiers.Free(ptr);

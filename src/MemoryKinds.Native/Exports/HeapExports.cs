@@ -84,7 +84,7 @@ internal static unsafe class HeapExports
                 Libc.SetErrno(ErrorCodes.EINVAL);
                 return null;
             }
-            MemoryKind? k = KindOfBlock(kind, "memkind_realloc", ptr);
+            MemoryKind? k = KindTable.OfBlock(kind, "memkind_realloc", ptr);
             if (k is null) return null;
             if (ptr == null) return size == 0 ? null : Libc.OrNoMemory(k.TryAlloc(size));
             if (size == 0)
@@ -122,7 +122,7 @@ internal static unsafe class HeapExports
         if (ptr == null) return 0;
         try
         {
-            MemoryKind? k = KindOfBlock(kind, "memkind_malloc_usable_size", ptr);
+            MemoryKind? k = KindTable.OfBlock(kind, "memkind_malloc_usable_size", ptr);
             return k is null ? 0 : k.GetUsableSize(ptr);
         }
         catch (Exception e)
@@ -138,7 +138,7 @@ internal static unsafe class HeapExports
         if (ptr == null) return null;
         try
         {
-            MemoryKind? k = KindOfBlock(kind, "memkind_defrag_reallocate", ptr);
+            MemoryKind? k = KindTable.OfBlock(kind, "memkind_defrag_reallocate", ptr);
             return k is null ? null : k.DefragRealloc(ptr);
         }
         catch (Exception e)
@@ -146,24 +146,5 @@ internal static unsafe class HeapExports
             Failure.OfBlock("memkind_defrag_reallocate", kind, ptr, e);
             return null;
         }
-    }
-
-    /// <summary><paramref name="p"/>, with errno ENOMEM when it is null (the kind had no room).</summary>
-
-    /// <summary>The kind a call on block <paramref name="ptr"/> works in: the one given, or for a NULL kind the block's owner.</summary>
-    private static MemoryKind? KindOfBlock(KindStruct* kind, string call, void* ptr)
-        => kind == null ? OwnerOrReport(call, ptr) : KindTable.Resolve(kind, call, ptr);
-
-    /// <summary>The kind that owns <paramref name="ptr"/>; null, with a misuse line and EINVAL, when none does.</summary>
-    private static MemoryKind? OwnerOrReport(string call, void* ptr)
-    {
-        if (ForkGuard.Refuses(call)) return null;
-        MemoryKind? owner = MemoryKind.Detect(ptr);
-        if (owner is null)
-        {
-            Misuse.Report(call, $"{Misuse.Pointer(ptr)} is not a block of any kind; nothing was done");
-            Libc.SetErrno(ErrorCodes.EINVAL);
-        }
-        return owner;
     }
 }

@@ -83,7 +83,7 @@ internal static unsafe class MemtierHeapExports
             MemtierMemory? m = MemtierBlocks.MemoryOrReport(memory, call);
             if (m is null) return null;
             if (ptr == null) return size == 0 ? null : Libc.OrNoMemory(m.Tiers.TryAlloc(size));
-            MemoryKind? owner = MemtierBlocks.OwnerOrReport(call, ptr);
+            MemoryKind? owner = KindTable.OwnerOrReport(call, ptr);
             if (owner is null) return null;
             // memkind resizes within the block's kind whatever it is; a block of no tier of this memory is resized there.
             if (!m.HasTier(owner)) return MemtierBlocks.ReallocInKind(owner, KindTable.Of(owner), ptr, size);
@@ -107,7 +107,7 @@ internal static unsafe class MemtierHeapExports
         if (ptr == null) return 0;
         try
         {
-            MemoryKind? owner = MemtierBlocks.OwnerOrReport("memtier_usable_size", ptr);
+            MemoryKind? owner = KindTable.OwnerOrReport("memtier_usable_size", ptr);
             return owner is null ? 0 : owner.GetUsableSize(ptr);
         }
         catch (Exception e)
@@ -116,6 +116,4 @@ internal static unsafe class MemtierHeapExports
             return 0;
         }
     }
-
-    /// <summary><paramref name="p"/>, with errno ENOMEM when it is null (no tier had room).</summary>
 }

@@ -86,7 +86,7 @@ internal static unsafe class MemtierKindExports
                 Libc.SetErrno(ErrorCodes.EINVAL);
                 return null;
             }
-            MemoryKind? k = kind == null ? MemtierBlocks.OwnerOrReport(call, ptr) : KindTable.Resolve(kind, call, ptr);
+            MemoryKind? k = KindTable.OfBlock(kind, call, ptr);
             if (k is null) return null;
             AbiKind? entry = kind == null ? KindTable.Of(k) : KindTable.Find(kind);
             if (ptr == null) return size == 0 ? null : MemtierBlocks.CountedInKind(k, entry, k.TryAlloc(size));
