@@ -82,6 +82,32 @@ public sealed unsafe class PageReservationTests
         foreach (nint p in blocks) kind.Free((void*)p);
     }
 
+    /// <summary>
+    /// A bin of one-block pages (256 KiB) with blocks live in a ring keeps the emptied page behind its used-up current
+    /// page for the next block instead of giving it back and making a new one per pair; that page is not stranded: a
+    /// bounded kind never fails the ring, and after the last free Trim gives everything back.
+    /// </summary>
+    [Fact]
+    public void ARingOfOneBlockPagesReusesItsPagesAndStrandsNone()
+    {
+        using PmemKind kind = PmemKind.Create(TestDirectories.Tmpfs, KindSize);
+        var ring = new nint[8];
+        for (int i = 0; i < 4000; i++)
+        {
+            ref nint slot = ref ring[i % ring.Length];
+            if (slot != 0) kind.Free((void*)slot);
+            slot = (nint)kind.TryAlloc(256 << 10);
+            Assert.True(slot != 0, $"allocation {i} of a ring of {ring.Length} 256 KiB blocks failed in a {KindSize}-byte kind");
+            *(byte*)slot = (byte)i;
+        }
+        Assert.True(kind.GetStats().Active <= 10 * (256L << 10), $"{kind.GetStats().Active} bytes active for {ring.Length} live 256 KiB blocks");
+        kind.Validate();
+        foreach (nint p in ring) kind.Free((void*)p);
+        kind.Trim();
+        Assert.Equal(0, kind.GetStats().Active);
+        kind.Validate();
+    }
+
     /// <summary>Many bins with one block each cost a few OS pages per bin, not a page of slices per bin.</summary>
     [Fact]
     public void OneBlockPerBinCostsOsPagesNotSlices()

@@ -291,7 +291,12 @@ internal sealed unsafe partial class KindHeap
         if (page->IsFull != 0 && page->Free != null) MoveFromFull(heap, page);
         if (page->Used != 0) return;
         // The current page of a bin stays cached (no lock per alloc/free pair); the purger or a reclaim takes it later.
-        if (Conservative || page != (Page*)heap->Direct[page->Bin]) ReleaseSmallPage(heap, page);
+        // So does the one page right behind a current page that is used up: the bin's next allocation would make a new
+        // page at once (a bin of one-block pages, 256 KiB, with blocks live in a ring would give back and take a page
+        // per pair).
+        Page* current = (Page*)heap->Direct[page->Bin];
+        bool next = page->Prev == current && current->Free == null && current->Capacity == current->MaxBlocks;
+        if (Conservative || (page != current && !next)) ReleaseSmallPage(heap, page);
         else _reclaimHint = true;
     }
 
