@@ -207,6 +207,16 @@ private:
     std::string text_;
 };
 
+/* Everything written to the file behind errfd (a child's stderr redirected there), then errfd closed. */
+static inline std::string read_all_and_close(int errfd)
+{
+    off_t len = lseek(errfd, 0, SEEK_END);
+    std::string text((size_t)(len > 0 ? len : 0), '\0');
+    if (len > 0) (void)!pread(errfd, &text[0], (size_t)len, 0);
+    close(errfd);
+    return text;
+}
+
 static inline int count_lines(const std::string &s)
 {
     int n = 0;

@@ -359,10 +359,7 @@ TEST_F(MemtierOurs, ForkedChildCallsAreRefusedWithOneLine)
     ASSERT_EQ(child, waitpid(child, &status, 0));
     ASSERT_TRUE(WIFEXITED(status)) << "the child died of signal " << (WIFSIGNALED(status) ? WTERMSIG(status) : 0);
     EXPECT_EQ(0, WEXITSTATUS(status)) << "1: a block, 2: errno not ENOMEM, 3: a builder, 4: counts read";
-    off_t len = lseek(errfd, 0, SEEK_END);
-    std::string err((size_t)(len > 0 ? len : 0), '\0');
-    if (len > 0) (void)!pread(errfd, &err[0], (size_t)len, 0);
-    close(errfd);
+    std::string err = read_all_and_close(errfd);
     EXPECT_EQ(6, count_lines(err)) << "one line per refused call: [" << err << "]";
     EXPECT_NE(std::string::npos, err.find("memtier_malloc: called in a fork()ed child")) << err;
     EXPECT_NE(std::string::npos, err.find("memtier_free: called in a fork()ed child")) << err;

@@ -847,10 +847,7 @@ TEST(Fork, ChildCallsAreRefusedWithOneLineAndTheParentGoesOn)
     ASSERT_EQ(child, waitpid(child, &status, 0));
     ASSERT_TRUE(WIFEXITED(status)) << "the child died of signal " << (WIFSIGNALED(status) ? WTERMSIG(status) : 0);
     EXPECT_EQ(0, WEXITSTATUS(status)) << "1: malloc gave a block, 2: errno not ENOMEM, 3: a kind was created";
-    off_t len = lseek(errfd, 0, SEEK_END);
-    std::string err((size_t)(len > 0 ? len : 0), '\0');
-    if (len > 0) (void)!pread(errfd, &err[0], (size_t)len, 0);
-    close(errfd);
+    std::string err = read_all_and_close(errfd);
     EXPECT_EQ(4, count_lines(err)) << "one line per refused call: [" << err << "]";
     EXPECT_NE(std::string::npos, err.find("memkind_malloc: called in a fork()ed child")) << err;
     EXPECT_NE(std::string::npos, err.find("memkind_create_pmem: called in a fork()ed child")) << err;
