@@ -210,6 +210,10 @@ internal sealed unsafe partial class KindHeap
 
     // ---------------------------------------------------------------- lookups
 
+    /// <summary>Whether <paramref name="p"/> lies in this kind's first region, the one most kinds never grow beyond: one compare.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public bool InFirstRegion(void* p) => (nuint)p - (nuint)_base0 < _size0;
+
     /// <summary>The region of this kind that contains <paramref name="p"/>, or null.</summary>
     internal Region? RegionOf(void* p)
     {

@@ -73,12 +73,19 @@ internal static unsafe class ThreadHeaps
     /// A number of the calling thread that no other live thread has (its table's), found like the fast paths find the
     /// heaps: a thread-static read would be a call into the C library. Small and dense: tables are reused.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static int CurrentThreadNumber()
     {
         byte marker;
         nuint stack = (nuint)(&marker);
         HeapTable* table = s_byStack[StackHash(stack)];
-        if (!table->Holds(stack)) table = CurrentTableSlow(stack);
+        return table->Holds(stack) ? table->Number : CurrentThreadNumberSlow(stack);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static int CurrentThreadNumberSlow(nuint stack)
+    {
+        HeapTable* table = CurrentTableSlow(stack);
         if (table == null) table = EnsureTable(0);
         return table->Number;
     }

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using MemoryKinds.Engine;
 
 namespace MemoryKinds;
@@ -35,6 +36,10 @@ public abstract unsafe partial class MemoryKind
     /// </summary>
     internal nuint FreshUsableSize(nuint size)
         => _plainHeap is null || size > SizeClasses.SmallMax ? 0 : size == 0 ? 16 : SizeClasses.BlockSize(SizeClasses.BinOfSizeMinusOne(size - 1));
+
+    /// <summary>Whether <paramref name="ptr"/> lies in the first region of this kind's heap (tiered memory's quick owner test; <see cref="Detect"/> answers for the rest).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal bool InFirstRegion(void* ptr) => _heap.InFirstRegion(ptr);
 
     /// <summary>Frees a block like <see cref="Free"/> and returns the usable size it had (0 for null), without a second lookup.</summary>
     internal nuint FreeReturningUsableSize(void* ptr)

@@ -1,16 +1,15 @@
+using System.Runtime.CompilerServices;
+
 namespace MemoryKinds;
 
 /// <summary>
 /// <see cref="TierPolicy.StaticRatio"/>: the allocation goes to the tier whose share of the bytes held would be furthest
 /// below its target after counting this allocation. memkind compares approximate per-kind totals (flushed from
 /// per-thread buckets every 50 KiB) shared by every memtier object; this reads this object's sums, exact for the calling
-/// thread's own placements and at most 64 of its allocations old for other threads' (see <see cref="TierCounters.SumAllNear"/>).
+/// thread's own placements and at most 64 of its allocations old for other threads' (see <see cref="TierCounters.NearStripe"/>).
 /// </summary>
 internal sealed class StaticRatioPlacement : TierPlacement
 {
-    /// <summary>Tiers beyond this many sum into a heap array instead of the stack.</summary>
-    private const int StackTiers = 16;
-
     private readonly TierCounters _counters;
     private readonly double[] _targetShares;
 
@@ -27,15 +26,18 @@ internal sealed class StaticRatioPlacement : TierPlacement
     {
         double[] targets = _targetShares;
         if (targets.Length == 1) return 0;
-        Span<long> held = targets.Length <= StackTiers ? stackalloc long[targets.Length] : new long[targets.Length];
-        double after = (double)_counters.SumAllNear(held) + size;
+        ref long stripe = ref _counters.NearStripe();
+        int others = _counters.OthersOffset;
+        long total = 0;
+        for (int i = 0; i < targets.Length; i++) total += Unsafe.Add(ref stripe, i) + Unsafe.Add(ref stripe, others + i);
+        double after = (double)total + size;
         int best = 0;
         double bestDeficit = double.NegativeInfinity;
         for (int i = 0; i < targets.Length; i++)
         {
             // Bytes below its target share this tier would be with the allocation in it; all tiers share the
             // denominator (total after), so comparing bytes compares shares.
-            double deficit = targets[i] * after - (held[i] + (double)size);
+            double deficit = targets[i] * after - ((double)(Unsafe.Add(ref stripe, i) + Unsafe.Add(ref stripe, others + i)) + size);
             if (deficit > bestDeficit)
             {
                 bestDeficit = deficit;

@@ -1,58 +1,71 @@
-using System.Numerics;
 using System.Runtime.CompilerServices;
 using MemoryKinds.Engine;
 
 namespace MemoryKinds;
 
 /// <summary>
-/// The bytes each tier holds, counted in stripes that threads write on their own and summed on reading, so that
-/// threads placing allocations at the same time do not fight over one cache line. The sums are exact once the
-/// threads are quiet; during concurrent updates they are a consistent sum of each stripe at some moment.
+/// The bytes each tier holds, counted in one stripe per live thread and summed on reading. A stripe has a single writer,
+/// its thread, so updates are plain stores, not locked instructions (which cost more than the rest of a placement), and
+/// no two threads share a cache line. The sums are exact once the threads are quiet; during concurrent updates they are
+/// a sum of each stripe at some moment.
 /// </summary>
+/// <remarks>
+/// A thread's stripe is picked by the engine's number for it (<see cref="ThreadHeaps.CurrentThreadNumber"/>): live
+/// threads' numbers differ, and a number passes to a new thread only after its thread has exited, so the new thread
+/// inherits the stripe's counts (still part of the sums) and is its only writer from then on. Stripes come in chunks
+/// that never move; the chunk table grows by copying under a lock, and a writer holding the old table still writes into
+/// the same chunks.
+/// </remarks>
 internal sealed class TierCounters
 {
     /// <summary>Longs in a 64-byte cache line.</summary>
     private const int LineLongs = 8;
 
+    /// <summary>Stripes per chunk (thread numbers start at 1 and stay small: tables are reused).</summary>
+    private const int ChunkShift = 4;
+    private const int ChunkMask = (1 << ChunkShift) - 1;
+
     /// <summary>How many <see cref="SumAllNear"/> calls of a stripe read its copy of the other stripes before it is read again.</summary>
     private const int RefreshEvery = 64;
 
-    private readonly long[] _slots;
+    private readonly Lock _growLock = new();
     private readonly int _tiers;
     private readonly int _stride;
-    private readonly int _stripeMask;
+    private readonly int _period;
+    private long[]?[] _chunks;
 
     /// <param name="tiers">How many tiers to count bytes for.</param>
     /// <param name="period">What each stripe's allocation countdown starts from (see <see cref="CountDown"/>).</param>
     public TierCounters(int tiers, int period)
     {
         _tiers = tiers;
+        _period = period;
         // A stripe holds one long per tier, the stripe's allocation countdown, the countdown to its next read of the other
-        // stripes and its copy of their sums (one per tier), rounded up to whole lines, then one line of padding: the
-        // array is not line-aligned, so the padding keeps two stripes' used longs off a shared line.
+        // stripes and its copy of their sums (one per tier), rounded up to whole lines, then one line of padding: an array
+        // is not line-aligned, so the padding keeps two stripes' used longs off a shared line.
         _stride = ((2 * tiers + 2 + LineLongs - 1) / LineLongs + 1) * LineLongs;
-        // Four stripes per processor (at least 8): threads' numbers are distinct but not dense, so with one stripe per
-        // processor two busy threads shared one half the time. Only AllocatedBytes, DynamicThreshold's checks and
-        // StaticRatio's refreshes read every stripe.
-        int stripes = (int)BitOperations.RoundUpToPowerOf2((uint)Math.Clamp(4 * Environment.ProcessorCount, 8, 256));
-        _stripeMask = stripes - 1;
-        _slots = new long[stripes * _stride];
-        for (int i = tiers; i < _slots.Length; i += _stride) _slots[i] = period;
+        _chunks = new long[]?[4];
+        _chunks[0] = NewChunk();
     }
 
     /// <summary>Adds <paramref name="bytes"/> (negative to subtract) to <paramref name="tier"/> in this thread's stripe.</summary>
-    public void Add(int tier, long bytes) => Interlocked.Add(ref _slots[StripeBase() + tier], bytes);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void Add(int tier, long bytes)
+    {
+        ref long count = ref Own(tier);
+        Volatile.Write(ref count, count + bytes);
+    }
 
     /// <summary>
-    /// Counts one allocation down in this thread's stripe; true once every <paramref name="period"/> allocations of the
-    /// stripe (a countdown, not a division, on the hot path).
+    /// Counts one allocation down in this thread's stripe; true once every <c>period</c> (the constructor's) allocations
+    /// of the stripe (a countdown, not a division, on the hot path).
     /// </summary>
-    public bool CountDown(int period)
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public bool CountDown()
     {
-        ref long left = ref _slots[StripeBase() + _tiers];
-        if (Interlocked.Decrement(ref left) > 0) return false;
-        // Threads sharing the stripe may both reach 0 and check twice, which is harmless.
-        Volatile.Write(ref left, period);
+        ref long left = ref Own(_tiers);
+        if (--left > 0) return false;
+        left = _period;
         return true;
     }
 
@@ -60,30 +73,44 @@ internal sealed class TierCounters
     public long Sum(int tier)
     {
         long sum = 0;
-        for (int i = tier; i < _slots.Length; i += _stride) sum += Volatile.Read(ref _slots[i]);
+        foreach (long[]? chunk in Volatile.Read(ref _chunks))
+        {
+            if (chunk is null) continue;
+            for (int i = tier; i < chunk.Length; i += _stride) sum += Volatile.Read(ref chunk[i]);
+        }
         return sum;
     }
 
     /// <summary>
-    /// Writes into <paramref name="sums"/> every tier's bytes as this thread's stripe has them now plus the other stripes
-    /// as last read, at most <see cref="RefreshEvery"/> calls of this stripe ago, and returns their total. Reading every
-    /// stripe on every allocation made each one wait for the line another core had just written (a StaticRatio pair
-    /// cost 330 ns at two threads); a single thread's own counts are always exact.
+    /// This thread's stripe, its copy of the other stripes' sums first brought up to date when it is due: the stripe's
+    /// own bytes of tier <c>i</c> are at offset <c>i</c>, the others' (as last read, at most <see cref="RefreshEvery"/>
+    /// calls of this stripe ago) at <see cref="OthersOffset"/> + <c>i</c>. Reading every stripe on every allocation made
+    /// each one wait for the line another core had just written (a StaticRatio pair cost 330 ns at two threads); a single
+    /// thread's own counts are always exact.
     /// </summary>
+    public ref long NearStripe()
+    {
+        ref long stripe = ref Own(0);
+        ref long refresh = ref Unsafe.Add(ref stripe, _tiers + 1);
+        if (--refresh <= 0)
+        {
+            refresh = RefreshEvery;
+            for (int tier = 0; tier < _tiers; tier++) Unsafe.Add(ref stripe, OthersOffset + tier) = Sum(tier) - Unsafe.Add(ref stripe, tier);
+        }
+        return ref stripe;
+    }
+
+    /// <summary>Where a stripe's copy of the other stripes' sums starts (see <see cref="NearStripe"/>).</summary>
+    public int OthersOffset => _tiers + 2;
+
+    /// <summary>Writes into <paramref name="sums"/> every tier's bytes as <see cref="NearStripe"/> has them and returns their total.</summary>
     public long SumAllNear(Span<long> sums)
     {
-        int stripe = StripeBase();
-        long[] slots = _slots;
-        ref long refresh = ref slots[stripe + _tiers + 1];
-        bool reread = --refresh <= 0; // a plain countdown: threads sharing a stripe may both reread, which is harmless
-        if (reread) refresh = RefreshEvery;
+        ref long stripe = ref NearStripe();
         long total = 0;
         for (int tier = 0; tier < sums.Length; tier++)
         {
-            long own = Volatile.Read(ref slots[stripe + tier]);
-            ref long others = ref slots[stripe + _tiers + 2 + tier];
-            if (reread) others = Sum(tier) - own;
-            sums[tier] = own + others;
+            sums[tier] = Unsafe.Add(ref stripe, tier) + Unsafe.Add(ref stripe, OthersOffset + tier);
             total += sums[tier];
         }
         return total;
@@ -102,11 +129,42 @@ internal sealed class TierCounters
         return total;
     }
 
-    /// <summary>
-    /// This thread's stripe, by the engine's number for the thread (live threads' numbers differ, and are small), so the
-    /// first threads land on distinct stripes without a thread-static read, which costs a call into the C library here.
-    /// Threads sharing a stripe stay correct: every update is atomic.
-    /// </summary>
+    /// <summary>Long <paramref name="offset"/> of the calling thread's stripe, which only this thread writes.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private int StripeBase() => (ThreadHeaps.CurrentThreadNumber() & _stripeMask) * _stride;
+    private ref long Own(int offset)
+    {
+        int number = ThreadHeaps.CurrentThreadNumber();
+        long[]?[] chunks = Volatile.Read(ref _chunks);
+        int index = number >> ChunkShift;
+        long[]? chunk = (uint)index < (uint)chunks.Length ? chunks[index] : null;
+        chunk ??= AddChunk(index);
+        return ref chunk[(number & ChunkMask) * _stride + offset];
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private long[] AddChunk(int index)
+    {
+        lock (_growLock)
+        {
+            long[]?[] chunks = _chunks;
+            if (index >= chunks.Length)
+            {
+                long[]?[] grown = new long[]?[Math.Max(index + 1, 2 * chunks.Length)];
+                Array.Copy(chunks, grown, chunks.Length);
+                chunks = grown;
+            }
+            long[] chunk = chunks[index] ?? NewChunk();
+            // Filled before it is published: a reader summing the table sees the chunk whole or not at all.
+            Volatile.Write(ref chunks[index], chunk);
+            Volatile.Write(ref _chunks, chunks);
+            return chunk;
+        }
+    }
+
+    private long[] NewChunk()
+    {
+        var chunk = new long[(ChunkMask + 1) * _stride];
+        for (int i = _tiers; i < chunk.Length; i += _stride) chunk[i] = _period;
+        return chunk;
+    }
 }

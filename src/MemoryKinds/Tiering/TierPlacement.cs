@@ -5,7 +5,4 @@ internal abstract class TierPlacement
 {
     /// <summary>The index of the tier an allocation of <paramref name="size"/> bytes should go to.</summary>
     public abstract int Choose(nuint size);
-
-    /// <summary>Called after each allocation or reallocation has been placed and counted.</summary>
-    public virtual void OnPlaced() { }
 }

@@ -22,6 +22,8 @@ public sealed unsafe partial class TieredMemory : IDisposable
     private readonly MemoryKind[] _owned;
     private readonly TierCounters _counters;
     private readonly TierPlacement _placement;
+    /// <summary>The placement when it is DynamicThreshold's, which checks after placing (StaticRatio has nothing to do then).</summary>
+    private readonly DynamicThresholdPlacement? _dynamic;
     private volatile bool _disposed;
 
     private TieredMemory(TierPolicy policy, MemoryKind[] kinds, long[] ratios, ThresholdSettings thresholds, MemoryKind[] owned)
@@ -30,9 +32,8 @@ public sealed unsafe partial class TieredMemory : IDisposable
         _kinds = kinds;
         _owned = owned;
         _counters = new TierCounters(kinds.Length, thresholds.CheckCount);
-        _placement = policy == TierPolicy.StaticRatio
-            ? new StaticRatioPlacement(_counters, ratios)
-            : new DynamicThresholdPlacement(_counters, ratios, thresholds);
+        if (policy == TierPolicy.StaticRatio) _placement = new StaticRatioPlacement(_counters, ratios);
+        else _placement = _dynamic = new DynamicThresholdPlacement(_counters, ratios, thresholds);
         Kinds = Array.AsReadOnly(kinds);
     }
 
@@ -112,7 +113,7 @@ public sealed unsafe partial class TieredMemory : IDisposable
     internal nuint? Threshold => ThresholdAt(0);
 
     /// <summary>The current threshold after tier <paramref name="pair"/> of <see cref="TierPolicy.DynamicThreshold"/> (null for other policies).</summary>
-    internal nuint? ThresholdAt(int pair) => (_placement as DynamicThresholdPlacement)?.ThresholdAt(pair);
+    internal nuint? ThresholdAt(int pair) => _dynamic?.ThresholdAt(pair);
 
     /// <summary>Allocates <paramref name="size"/> bytes in the tier the policy picks, or the next one with room.</summary>
     /// <exception cref="OutOfMemoryException">No tier can give that much.</exception>
@@ -193,7 +194,7 @@ public sealed unsafe partial class TieredMemory : IDisposable
         if (p != null)
         {
             _counters.Add(tier, (long)kind.GetUsableSize(p) - old);
-            _placement.OnPlaced();
+            _dynamic?.OnPlaced();
             return p;
         }
         for (int step = 1; step < _kinds.Length; step++)
@@ -207,7 +208,7 @@ public sealed unsafe partial class TieredMemory : IDisposable
             _counters.Add(tier, -old);
             _counters.Add(other, (long)_kinds[other].GetUsableSize(moved));
             TieringMetrics.RecordFallback(kind, _kinds[other]);
-            _placement.OnPlaced();
+            _dynamic?.OnPlaced();
             return moved;
         }
         return null;
@@ -248,33 +249,65 @@ public sealed unsafe partial class TieredMemory : IDisposable
     }
 
     /// <summary>Places an allocation: the policy's tier first, then the tiers after it, wrapping around.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void* Place(nuint size, nuint alignment, bool zeroed)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        int chosen = _placement.Choose(size);
-        int tier = chosen;
-        void* p = AllocIn(_kinds[tier], size, alignment, zeroed);
-        for (int step = 1; p == null && step < _kinds.Length; step++)
-        {
-            tier = (chosen + step) % _kinds.Length;
-            p = AllocIn(_kinds[tier], size, alignment, zeroed);
-            if (p != null) TieringMetrics.RecordFallback(_kinds[chosen], _kinds[tier]);
-        }
-        if (p == null) return null;
+        int tier = _placement.Choose(size);
         MemoryKind kind = _kinds[tier];
+        void* p = AllocIn(kind, size, alignment, zeroed);
+        if (p == null) return PlaceInNextTier(tier, size, alignment, zeroed);
+        Count(tier, kind, p, size, alignment);
+        return p;
+    }
+
+    /// <summary>The chosen tier was full: the tiers after it, wrapping around, and the fallback counted on the meter.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void* PlaceInNextTier(int chosen, nuint size, nuint alignment, bool zeroed)
+    {
+        for (int step = 1; step < _kinds.Length; step++)
+        {
+            int tier = (chosen + step) % _kinds.Length;
+            MemoryKind kind = _kinds[tier];
+            void* p = AllocIn(kind, size, alignment, zeroed);
+            if (p == null) continue;
+            TieringMetrics.RecordFallback(_kinds[chosen], kind);
+            Count(tier, kind, p, size, alignment);
+            return p;
+        }
+        return null;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void Count(int tier, MemoryKind kind, void* p, nuint size, nuint alignment)
+    {
         // An unaligned small block's usable size is its size class's: no lookup of the block just allocated.
         nuint usable = alignment == 0 ? kind.FreshUsableSize(size) : 0;
         _counters.Add(tier, (long)(usable != 0 ? usable : kind.GetUsableSize(p)));
-        _placement.OnPlaced();
-        return p;
+        _dynamic?.OnPlaced();
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void* AllocIn(MemoryKind kind, nuint size, nuint alignment, bool zeroed)
         => zeroed ? kind.TryAllocZeroed(1, size) : alignment != 0 ? kind.TryAlignedAlloc(size, alignment) : kind.TryAlloc(size);
 
-    /// <summary>The tier whose kind owns <paramref name="ptr"/>, found with the O(1) address map of <see cref="MemoryKind.Detect"/>.</summary>
+    /// <summary>
+    /// The tier whose kind owns <paramref name="ptr"/>: a range compare per tier for the kinds' first regions, else the
+    /// O(1) address map of <see cref="MemoryKind.Detect"/>.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private int TierOf(void* ptr)
+    {
+        MemoryKind[] kinds = _kinds;
+        for (int i = 0; i < kinds.Length; i++)
+        {
+            if (kinds[i].InFirstRegion(ptr)) return i;
+        }
+        return TierByAddressMap(ptr);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private int TierByAddressMap(void* ptr)
     {
         MemoryKind? owner = MemoryKind.Detect(ptr);
         MemoryKind[] kinds = _kinds;

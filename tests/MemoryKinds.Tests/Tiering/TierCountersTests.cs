@@ -29,4 +29,36 @@ public class TierCountersTests
         Assert.Equal(1000, counters.SumAllNear(sums));
         Assert.Equal(0, sums[1]);
     }
+
+    [Fact]
+    public void ManyLiveThreadsEachCountInTheirOwnStripeAndNothingIsLost()
+    {
+        // 48 threads alive at once have 48 distinct numbers, so stripes beyond the first chunk (16) are made while others
+        // count: every thread's plain stores must land and be summed.
+        const int Threads = 48, Adds = 2000;
+        var counters = new TierCounters(tiers: 3, period: 20);
+        using var barrier = new Barrier(Threads);
+        int checks = 0;
+        var threads = new Thread[Threads];
+        for (int t = 0; t < Threads; t++)
+        {
+            int tier = t % 3;
+            threads[t] = new Thread(() =>
+            {
+                barrier.SignalAndWait();
+                for (int i = 0; i < Adds; i++)
+                {
+                    counters.Add(tier, 3);
+                    if (counters.CountDown()) Interlocked.Increment(ref checks);
+                }
+                counters.Add(tier, -1);
+            });
+            threads[t].Start();
+        }
+        foreach (Thread thread in threads) thread.Join();
+        for (int tier = 0; tier < 3; tier++) Assert.Equal(16L * (3 * Adds - 1), counters.Sum(tier));
+        Span<long> sums = stackalloc long[3];
+        Assert.Equal(48L * (3 * Adds - 1), counters.SumAll(sums));
+        Assert.Equal(Threads * (Adds / 20), checks); // each thread's countdown fires once per 20 of its own counts
+    }
 }
