@@ -30,7 +30,6 @@ internal static unsafe class ThreadHeaps
     /// </summary>
     private static readonly HeapTable** s_byStack = NewStackCache();
     private static readonly Dictionary<nuint, Stack<nint>> s_releasedByTop = new();
-    private static int s_tableCount;
 
     /// <summary>Whether tables are found by stack address (false: thread-statics only; see <see cref="ThreadStacks"/>).</summary>
     internal static bool StackLookup { get; } = ThreadStacks.IsAvailable;
@@ -70,8 +69,9 @@ internal static unsafe class ThreadHeaps
     }
 
     /// <summary>
-    /// A number of the calling thread that no other live thread has (its table's), found like the fast paths find the
-    /// heaps: a thread-static read would be a call into the C library. Small and dense: tables are reused.
+    /// A number of the calling thread that no other running thread has (its table's, see <see cref="ThreadNumbers"/>),
+    /// found like the fast paths find the heaps: a thread-static read would be a call into the C library. As few as the
+    /// threads alive at once: an ended thread's number is reused.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static int CurrentThreadNumber()
@@ -181,8 +181,9 @@ internal static unsafe class ThreadHeaps
         {
             table = (HeapTable*)NativeMemory.AllocZeroed((nuint)sizeof(HeapTable));
             table->StackTop = top;
-            table->Number = Interlocked.Increment(ref s_tableCount);
         }
+        table->ThreadId = StackLookup ? ThreadStacks.CurrentThreadId() : 0;
+        ThreadNumbers.Assign(table);
         table->IsInitialThread = initial;
         table->DeepenBudget = initial ? 64 : 0;
         table->ExitHookArmed = size != 0;
@@ -210,6 +211,7 @@ internal static unsafe class ThreadHeaps
         NativeMemory.Free(table->Overflow);
         table->Overflow = null;
         table->OverflowCount = 0;
+        ThreadNumbers.Release(table);
         lock (s_releasedByTop)
         {
             if (!s_releasedByTop.TryGetValue(table->StackTop, out Stack<nint>? released)) s_releasedByTop[table->StackTop] = released = new Stack<nint>();

@@ -126,10 +126,13 @@ internal unsafe struct HeapTable
     /// <summary>Entries in <see cref="Overflow"/>, the heaps of slots from <see cref="InlineSlots"/> up.</summary>
     public int OverflowCount;
     /// <summary>
-    /// This table's number, 1 up, drawn when it was made; a table serves one live thread at a time, so live threads'
-    /// numbers differ (tiered memory's counters pick their stripe by it).
+    /// A number no other thread with a number has, from 1 up, drawn when a thread takes the table and given back once
+    /// that thread has ended, so numbers stay as few as the threads alive at once (tiered memory's counters give each
+    /// number a stripe of its own). 0 once given back.
     /// </summary>
     public int Number;
+    /// <summary>The kernel's id of the thread that took the table (0 when unknown): whether it has ended is asked by id.</summary>
+    public int ThreadId;
     public nuint StackTop;
     public ThreadHeap** Overflow;
     /// <summary>The process's initial thread: its range starts where it first allocated and deepens as it is confirmed.</summary>

@@ -28,7 +28,7 @@ internal static class LinuxConstants
 /// <summary>The errno values the sources act on.</summary>
 internal static class Errno
 {
-    public const int EPERM = 1, ENOENT = 2, EINTR = 4, EIO = 5, ENOMEM = 12, EACCES = 13, EEXIST = 17,
+    public const int EPERM = 1, ENOENT = 2, ESRCH = 3, EINTR = 4, EIO = 5, ENOMEM = 12, EACCES = 13, EEXIST = 17,
         ENOTDIR = 20, EISDIR = 21, EINVAL = 22, EFBIG = 27, ENOSPC = 28, EROFS = 30, ENAMETOOLONG = 36,
         ELOOP = 40, EOPNOTSUPP = 95, EDQUOT = 122;
 }

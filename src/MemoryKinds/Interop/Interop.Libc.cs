@@ -77,6 +77,9 @@ internal static unsafe partial class Libc
     [LibraryImport(LibraryName, EntryPoint = "gettid")]
     internal static partial int GetTid();
 
+    [LibraryImport(LibraryName, EntryPoint = "tgkill", SetLastError = true)]
+    internal static partial int TgKill(int processId, int threadId, int signal);
+
     /// <summary>Room for a <c>pthread_attr_t</c>: 56 bytes on x64 glibc, 64 on arm64; generous for other C libraries.</summary>
     internal const int PThreadAttrSize = 128;
 

@@ -229,6 +229,12 @@ internal static unsafe class Os
         return 0;
     }
 
+    /// <summary>The kernel's id of the calling thread.</summary>
+    public static int CurrentThreadId() => Libc.GetTid();
+
+    /// <summary>Whether the thread <paramref name="threadId"/> of this process has ended (signal 0 is not sent, only checked: ESRCH).</summary>
+    public static bool ThreadEnded(int threadId) => Libc.TgKill(Libc.GetPid(), threadId, 0) != 0 && LastErrno() == Errno.ESRCH;
+
     /// <summary>
     /// Creates a thread-specific key whose destructor is <paramref name="destructor"/>, a C function taking the value set
     /// with <see cref="SetThreadExitValue"/> on each thread; C runs it in the exiting thread, before its stack is reused.

@@ -44,4 +44,13 @@ internal static unsafe class ThreadStacks
     /// low 4 bytes may be cleared, so the word must hold a value below 2^32.
     /// </summary>
     public static void ZeroAtThreadExit(nuint* word) => Os.SetThreadExitValue(s_exitKey, word);
+
+    /// <summary>The kernel's id of the calling thread (only when <see cref="IsAvailable"/>).</summary>
+    public static int CurrentThreadId() => Os.CurrentThreadId();
+
+    /// <summary>
+    /// Whether the thread <paramref name="threadId"/> has ended, not merely run its exit hooks: no code of it runs any more.
+    /// A reused id reads as a live thread, which errs on the safe side.
+    /// </summary>
+    public static bool HasEnded(int threadId) => Os.ThreadEnded(threadId);
 }

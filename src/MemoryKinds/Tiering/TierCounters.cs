@@ -10,9 +10,10 @@ namespace MemoryKinds;
 /// a sum of each stripe at some moment.
 /// </summary>
 /// <remarks>
-/// A thread's stripe is picked by the engine's number for it (<see cref="ThreadHeaps.CurrentThreadNumber"/>): live
-/// threads' numbers differ, and a number passes to a new thread only after its thread has exited, so the new thread
-/// inherits the stripe's counts (still part of the sums) and is its only writer from then on. Stripes come in chunks
+/// A thread's stripe is picked by the engine's number for it (<see cref="ThreadHeaps.CurrentThreadNumber"/>): running
+/// threads' numbers differ, and a number passes to a new thread only after its thread has ended (see
+/// <see cref="ThreadNumbers"/>), so the new thread inherits the stripe's counts (still part of the sums) and is its only
+/// writer from then on; numbers stay as few as the threads alive at once, and so do the stripes. Stripes come in chunks
 /// that never move; the chunk table grows by copying under a lock, and a writer holding the old table still writes into
 /// the same chunks.
 /// </remarks>
@@ -21,7 +22,7 @@ internal sealed class TierCounters
     /// <summary>Longs in a 64-byte cache line.</summary>
     private const int LineLongs = 8;
 
-    /// <summary>Stripes per chunk (thread numbers start at 1 and stay small: tables are reused).</summary>
+    /// <summary>Stripes per chunk (thread numbers start at 1 and stay as few as the threads alive at once).</summary>
     private const int ChunkShift = 4;
     private const int ChunkMask = (1 << ChunkShift) - 1;
 
