@@ -53,7 +53,7 @@ internal sealed class DynamicThresholdPlacement : TierPlacement
     /// <summary>The current threshold after tier <paramref name="pair"/>.</summary>
     public nuint ThresholdAt(int pair) => Volatile.Read(ref _thresholds[Padding + pair]);
 
-    public override int Choose(nuint size)
+    public override int Choose(nuint size, ref long stripe)
     {
         nuint[] thresholds = _thresholds;
         int pairs = _pairs;
@@ -65,11 +65,12 @@ internal sealed class DynamicThresholdPlacement : TierPlacement
     }
 
     /// <summary>Called after each allocation or reallocation has been placed and counted: every check count of them, a check.</summary>
-    public void OnPlaced()
+    /// <param name="stripe">The calling thread's stripe of the counters (<see cref="TierCounters.OwnStripe"/>).</param>
+    public void OnPlaced(ref long stripe)
     {
         // Each thread counts in its own stripe, so no shared counter is contended; a thread that finds another one
         // checking skips this check rather than wait.
-        if (!_counters.CountDown() || Interlocked.CompareExchange(ref _checking[Padding], 1, 0) != 0) return;
+        if (!_counters.CountDown(ref stripe) || Interlocked.CompareExchange(ref _checking[Padding], 1, 0) != 0) return;
         try
         {
             Check();

@@ -6,7 +6,7 @@ namespace MemoryKinds;
 /// <see cref="TierPolicy.StaticRatio"/>: the allocation goes to the tier whose share of the bytes held would be furthest
 /// below its target after counting this allocation. memkind compares approximate per-kind totals (flushed from
 /// per-thread buckets every 50 KiB) shared by every memtier object; this reads this object's sums, exact for the calling
-/// thread's own placements and at most 64 of its allocations old for other threads' (see <see cref="TierCounters.NearStripe"/>).
+/// thread's own placements and at most 64 of its allocations old for other threads' (see <see cref="TierCounters.RefreshNear"/>).
 /// </summary>
 internal sealed class StaticRatioPlacement : TierPlacement
 {
@@ -22,11 +22,11 @@ internal sealed class StaticRatioPlacement : TierPlacement
         for (int i = 0; i < ratios.Count; i++) _targetShares[i] = ratios[i] / sum;
     }
 
-    public override int Choose(nuint size)
+    public override int Choose(nuint size, ref long stripe)
     {
         double[] targets = _targetShares;
         if (targets.Length == 1) return 0;
-        ref long stripe = ref _counters.NearStripe();
+        _counters.RefreshNear(ref stripe);
         int others = _counters.OthersOffset;
         long total = 0;
         for (int i = 0; i < targets.Length; i++) total += Unsafe.Add(ref stripe, i) + Unsafe.Add(ref stripe, others + i);

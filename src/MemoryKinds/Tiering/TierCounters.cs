@@ -26,7 +26,7 @@ internal sealed class TierCounters
     private const int ChunkShift = 4;
     private const int ChunkMask = (1 << ChunkShift) - 1;
 
-    /// <summary>How many <see cref="SumAllNear"/> calls of a stripe read its copy of the other stripes before it is read again.</summary>
+    /// <summary>How many <see cref="RefreshNear"/> calls of a stripe read its copy of the other stripes before it is read again.</summary>
     private const int RefreshEvery = 64;
 
     private readonly Lock _growLock = new();
@@ -51,20 +51,31 @@ internal sealed class TierCounters
 
     /// <summary>Adds <paramref name="bytes"/> (negative to subtract) to <paramref name="tier"/> in this thread's stripe.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public void Add(int tier, long bytes)
+    public void Add(int tier, long bytes) => Add(ref Own(0), tier, bytes);
+
+    /// <summary>
+    /// Adds <paramref name="bytes"/> to <paramref name="tier"/> in <paramref name="stripe"/>, the calling thread's
+    /// (<see cref="OwnStripe"/>): a placement looks its stripe up once for the policy, the count and the check.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Add(ref long stripe, int tier, long bytes)
     {
-        ref long count = ref Own(tier);
+        ref long count = ref Unsafe.Add(ref stripe, tier);
         Volatile.Write(ref count, count + bytes);
     }
 
+    /// <summary>The calling thread's stripe, which only this thread writes (valid for as long as it is held: chunks never move).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public ref long OwnStripe() => ref Own(0);
+
     /// <summary>
-    /// Counts one allocation down in this thread's stripe; true once every <c>period</c> (the constructor's) allocations
-    /// of the stripe (a countdown, not a division, on the hot path).
+    /// Counts one allocation down in <paramref name="stripe"/>, the calling thread's; true once every <c>period</c> (the
+    /// constructor's) allocations of the stripe (a countdown, not a division, on the hot path).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public bool CountDown()
+    public bool CountDown(ref long stripe)
     {
-        ref long left = ref Own(_tiers);
+        ref long left = ref Unsafe.Add(ref stripe, _tiers);
         if (--left > 0) return false;
         left = _period;
         return true;
@@ -83,31 +94,28 @@ internal sealed class TierCounters
     }
 
     /// <summary>
-    /// This thread's stripe, its copy of the other stripes' sums first brought up to date when it is due: the stripe's
-    /// own bytes of tier <c>i</c> are at offset <c>i</c>, the others' (as last read, at most <see cref="RefreshEvery"/>
-    /// calls of this stripe ago) at <see cref="OthersOffset"/> + <c>i</c>. Reading every stripe on every allocation made
-    /// each one wait for the line another core had just written (a StaticRatio pair cost 330 ns at two threads); a single
-    /// thread's own counts are always exact.
+    /// Brings the copy of the other stripes' sums in <paramref name="stripe"/> (the calling thread's) up to date when it
+    /// is due: the stripe's own bytes of tier <c>i</c> are at offset <c>i</c>, the others' (as last read, at most
+    /// <see cref="RefreshEvery"/> calls ago) at <see cref="OthersOffset"/> + <c>i</c>. Reading every stripe on every
+    /// allocation made each one wait for the line another core had just written (a StaticRatio pair cost 330 ns at two
+    /// threads); a single thread's own counts are always exact.
     /// </summary>
-    public ref long NearStripe()
+    public void RefreshNear(ref long stripe)
     {
-        ref long stripe = ref Own(0);
         ref long refresh = ref Unsafe.Add(ref stripe, _tiers + 1);
-        if (--refresh <= 0)
-        {
-            refresh = RefreshEvery;
-            for (int tier = 0; tier < _tiers; tier++) Unsafe.Add(ref stripe, OthersOffset + tier) = Sum(tier) - Unsafe.Add(ref stripe, tier);
-        }
-        return ref stripe;
+        if (--refresh > 0) return;
+        refresh = RefreshEvery;
+        for (int tier = 0; tier < _tiers; tier++) Unsafe.Add(ref stripe, OthersOffset + tier) = Sum(tier) - Unsafe.Add(ref stripe, tier);
     }
 
-    /// <summary>Where a stripe's copy of the other stripes' sums starts (see <see cref="NearStripe"/>).</summary>
+    /// <summary>Where a stripe's copy of the other stripes' sums starts (see <see cref="RefreshNear"/>).</summary>
     public int OthersOffset => _tiers + 2;
 
-    /// <summary>Writes into <paramref name="sums"/> every tier's bytes as <see cref="NearStripe"/> has them and returns their total.</summary>
+    /// <summary>Writes into <paramref name="sums"/> every tier's bytes as <see cref="RefreshNear"/> has them and returns their total.</summary>
     public long SumAllNear(Span<long> sums)
     {
-        ref long stripe = ref NearStripe();
+        ref long stripe = ref Own(0);
+        RefreshNear(ref stripe);
         long total = 0;
         for (int tier = 0; tier < sums.Length; tier++)
         {

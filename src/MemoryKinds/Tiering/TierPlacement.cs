@@ -4,5 +4,7 @@ namespace MemoryKinds;
 internal abstract class TierPlacement
 {
     /// <summary>The index of the tier an allocation of <paramref name="size"/> bytes should go to.</summary>
-    public abstract int Choose(nuint size);
+    /// <param name="size">The bytes asked for.</param>
+    /// <param name="stripe">The calling thread's stripe of the counters (<see cref="TierCounters.OwnStripe"/>).</param>
+    public abstract int Choose(nuint size, ref long stripe);
 }

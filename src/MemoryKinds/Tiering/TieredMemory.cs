@@ -191,10 +191,11 @@ public sealed unsafe partial class TieredMemory : IDisposable
         MemoryKind kind = _kinds[tier];
         long old = (long)kind.GetUsableSize(ptr);
         void* p = kind.TryRealloc(ptr, size);
+        ref long stripe = ref _counters.OwnStripe();
         if (p != null)
         {
-            _counters.Add(tier, (long)kind.GetUsableSize(p) - old);
-            _dynamic?.OnPlaced();
+            TierCounters.Add(ref stripe, tier, (long)kind.GetUsableSize(p) - old);
+            _dynamic?.OnPlaced(ref stripe);
             return p;
         }
         for (int step = 1; step < _kinds.Length; step++)
@@ -205,10 +206,10 @@ public sealed unsafe partial class TieredMemory : IDisposable
             nuint keep = Math.Min((nuint)old, size);
             Buffer.MemoryCopy(ptr, moved, keep, keep);
             kind.Free(ptr);
-            _counters.Add(tier, -old);
-            _counters.Add(other, (long)_kinds[other].GetUsableSize(moved));
+            TierCounters.Add(ref stripe, tier, -old);
+            TierCounters.Add(ref stripe, other, (long)_kinds[other].GetUsableSize(moved));
             TieringMetrics.RecordFallback(kind, _kinds[other]);
-            _dynamic?.OnPlaced();
+            _dynamic?.OnPlaced(ref stripe);
             return moved;
         }
         return null;
@@ -253,17 +254,19 @@ public sealed unsafe partial class TieredMemory : IDisposable
     private void* Place(nuint size, nuint alignment, bool zeroed)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        int tier = _placement.Choose(size);
+        // One lookup of the thread's stripe for the policy, the count and the check.
+        ref long stripe = ref _counters.OwnStripe();
+        int tier = _placement.Choose(size, ref stripe);
         MemoryKind kind = _kinds[tier];
         void* p = AllocIn(kind, size, alignment, zeroed);
-        if (p == null) return PlaceInNextTier(tier, size, alignment, zeroed);
-        Count(tier, kind, p, size, alignment);
+        if (p == null) return PlaceInNextTier(ref stripe, tier, size, alignment, zeroed);
+        Count(ref stripe, tier, kind, p, size, alignment);
         return p;
     }
 
     /// <summary>The chosen tier was full: the tiers after it, wrapping around, and the fallback counted on the meter.</summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private void* PlaceInNextTier(int chosen, nuint size, nuint alignment, bool zeroed)
+    private void* PlaceInNextTier(ref long stripe, int chosen, nuint size, nuint alignment, bool zeroed)
     {
         for (int step = 1; step < _kinds.Length; step++)
         {
@@ -272,19 +275,19 @@ public sealed unsafe partial class TieredMemory : IDisposable
             void* p = AllocIn(kind, size, alignment, zeroed);
             if (p == null) continue;
             TieringMetrics.RecordFallback(_kinds[chosen], kind);
-            Count(tier, kind, p, size, alignment);
+            Count(ref stripe, tier, kind, p, size, alignment);
             return p;
         }
         return null;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private void Count(int tier, MemoryKind kind, void* p, nuint size, nuint alignment)
+    private void Count(ref long stripe, int tier, MemoryKind kind, void* p, nuint size, nuint alignment)
     {
         // An unaligned small block's usable size is its size class's: no lookup of the block just allocated.
         nuint usable = alignment == 0 ? kind.FreshUsableSize(size) : 0;
-        _counters.Add(tier, (long)(usable != 0 ? usable : kind.GetUsableSize(p)));
-        _dynamic?.OnPlaced();
+        TierCounters.Add(ref stripe, tier, (long)(usable != 0 ? usable : kind.GetUsableSize(p)));
+        _dynamic?.OnPlaced(ref stripe);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

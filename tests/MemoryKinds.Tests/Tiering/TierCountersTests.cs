@@ -46,10 +46,12 @@ public class TierCountersTests
             threads[t] = new Thread(() =>
             {
                 barrier.SignalAndWait();
+                ref long stripe = ref counters.OwnStripe();
                 for (int i = 0; i < Adds; i++)
                 {
-                    counters.Add(tier, 3);
-                    if (counters.CountDown()) Interlocked.Increment(ref checks);
+                    if (i % 2 == 0) counters.Add(tier, 3);
+                    else TierCounters.Add(ref stripe, tier, 3);
+                    if (counters.CountDown(ref stripe)) Interlocked.Increment(ref checks);
                 }
                 counters.Add(tier, -1);
             });
