@@ -182,7 +182,7 @@ internal static unsafe class ThreadHeaps
             table = (HeapTable*)NativeMemory.AllocZeroed((nuint)sizeof(HeapTable));
             table->StackTop = top;
         }
-        table->ThreadId = StackLookup ? ThreadStacks.CurrentThreadId() : 0;
+        (table->ProcessId, table->ThreadId) = StackLookup ? ThreadStacks.CurrentIds() : (0, 0);
         ThreadNumbers.Assign(table);
         table->IsInitialThread = initial;
         table->DeepenBudget = initial ? 64 : 0;

@@ -20,12 +20,21 @@ internal static unsafe class ThreadNumbers
     private static readonly HashSet<nint> s_holders = [];
     private static int s_highest;
 
+    /// <summary>The highest number drawn so far (diagnostics: it grows only when no number was free).</summary>
+    internal static int Highest
+    {
+        get
+        {
+            lock (s_lock) return s_highest;
+        }
+    }
+
     /// <summary>Gives <paramref name="table"/>, just taken by the calling thread, a number no other holder has.</summary>
     public static void Assign(HeapTable* table)
     {
         lock (s_lock)
         {
-            if (s_free.Count == 0) ReclaimFromEndedThreads();
+            if (s_free.Count == 0) ReclaimEndedLocked();
             table->Number = s_free.TryPop(out int number) ? number : ++s_highest;
             s_holders.Add((nint)table);
         }
@@ -37,15 +46,26 @@ internal static unsafe class ThreadNumbers
         lock (s_lock) Reclaim(table);
     }
 
-    private static void ReclaimFromEndedThreads()
+    /// <summary>Takes back the numbers of every holder whose thread has ended; returns how many (tests call it).</summary>
+    internal static int ReclaimFromEndedThreads()
+    {
+        lock (s_lock) return ReclaimEndedLocked();
+    }
+
+    private static int ReclaimEndedLocked()
     {
         List<nint>? ended = null;
         foreach (nint holder in s_holders)
         {
             var table = (HeapTable*)holder;
-            if (table->HasExited && table->ThreadId != 0 && ThreadStacks.HasEnded(table->ThreadId)) (ended ??= []).Add(holder);
+            if (table->HasExited && table->ThreadId != 0 && ThreadStacks.HasEnded(table->ProcessId, table->ThreadId)) (ended ??= []).Add(holder);
         }
-        foreach (nint holder in ended ?? []) Reclaim((HeapTable*)holder);
+        if (ended is null) return 0;
+        foreach (nint holder in ended) Reclaim((HeapTable*)holder);
+        // The ended threads' last stores to what their numbers index (tiered memory's stripes) come before their exit in
+        // the kernel, which orders them before its ESRCH; the fence keeps the next holder's accesses after both.
+        Interlocked.MemoryBarrier();
+        return ended.Count;
     }
 
     private static void Reclaim(HeapTable* table)

@@ -131,8 +131,8 @@ internal unsafe struct HeapTable
     /// number a stripe of its own). 0 once given back.
     /// </summary>
     public int Number;
-    /// <summary>The kernel's id of the thread that took the table (0 when unknown): whether it has ended is asked by id.</summary>
-    public int ThreadId;
+    /// <summary>The kernel's ids of the thread that took the table and of its process (0 when unknown): whether it has ended is asked by id.</summary>
+    public int ThreadId, ProcessId;
     public nuint StackTop;
     public ThreadHeap** Overflow;
     /// <summary>The process's initial thread: its range starts where it first allocated and deepens as it is confirmed.</summary>

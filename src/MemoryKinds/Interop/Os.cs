@@ -232,8 +232,30 @@ internal static unsafe class Os
     /// <summary>The kernel's id of the calling thread.</summary>
     public static int CurrentThreadId() => Libc.GetTid();
 
-    /// <summary>Whether the thread <paramref name="threadId"/> of this process has ended (signal 0 is not sent, only checked: ESRCH).</summary>
-    public static bool ThreadEnded(int threadId) => Libc.TgKill(Libc.GetPid(), threadId, 0) != 0 && LastErrno() == Errno.ESRCH;
+    /// <summary>The kernel's id of this process.</summary>
+    public static int CurrentProcessId() => Libc.GetPid();
+
+    /// <summary>Set once <c>tgkill</c> turned out to be missing (musl exports none): every thread then reads as not ended.</summary>
+    private static volatile bool s_noTgKill;
+
+    /// <summary>
+    /// Whether the thread <paramref name="threadId"/> of process <paramref name="processId"/>, which must be this one,
+    /// has ended (signal 0 is not sent, only checked: ESRCH). False when unsure: another process's id (a fork child
+    /// holding its parent's ids), or no <c>tgkill</c> in the C library.
+    /// </summary>
+    public static bool ThreadEnded(int processId, int threadId)
+    {
+        if (s_noTgKill || processId != Libc.GetPid()) return false;
+        try
+        {
+            return Libc.TgKill(processId, threadId, 0) != 0 && LastErrno() == Errno.ESRCH;
+        }
+        catch (EntryPointNotFoundException)
+        {
+            s_noTgKill = true;
+            return false;
+        }
+    }
 
     /// <summary>
     /// Creates a thread-specific key whose destructor is <paramref name="destructor"/>, a C function taking the value set

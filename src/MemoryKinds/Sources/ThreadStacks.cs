@@ -45,12 +45,13 @@ internal static unsafe class ThreadStacks
     /// </summary>
     public static void ZeroAtThreadExit(nuint* word) => Os.SetThreadExitValue(s_exitKey, word);
 
-    /// <summary>The kernel's id of the calling thread (only when <see cref="IsAvailable"/>).</summary>
-    public static int CurrentThreadId() => Os.CurrentThreadId();
+    /// <summary>The kernel's ids of the calling thread and its process (only when <see cref="IsAvailable"/>).</summary>
+    public static (int ProcessId, int ThreadId) CurrentIds() => (Os.CurrentProcessId(), Os.CurrentThreadId());
 
     /// <summary>
-    /// Whether the thread <paramref name="threadId"/> has ended, not merely run its exit hooks: no code of it runs any more.
-    /// A reused id reads as a live thread, which errs on the safe side.
+    /// Whether the thread <paramref name="threadId"/> of process <paramref name="processId"/> has ended, not merely run its
+    /// exit hooks: no code of it runs any more. Errs on the side of "not ended": a reused id reads as a live thread, and
+    /// ids recorded by another process (before a fork) or a C library without <c>tgkill</c> read as not ended.
     /// </summary>
-    public static bool HasEnded(int threadId) => Os.ThreadEnded(threadId);
+    public static bool HasEnded(int processId, int threadId) => Os.ThreadEnded(processId, threadId);
 }
