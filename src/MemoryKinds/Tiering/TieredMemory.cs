@@ -233,13 +233,7 @@ public sealed unsafe partial class TieredMemory : IDisposable
     /// <summary>The usable bytes of the blocks this object placed in <paramref name="kind"/>'s tier and has not freed.</summary>
     /// <exception cref="ArgumentNullException"><paramref name="kind"/> is null.</exception>
     /// <exception cref="ArgumentException"><paramref name="kind"/> is not a tier of this object.</exception>
-    public long AllocatedBytes(MemoryKind kind)
-    {
-        ArgumentNullException.ThrowIfNull(kind);
-        int tier = Array.IndexOf(_kinds, kind);
-        if (tier < 0) throw new ArgumentException($"The kind '{kind.Name}' is not a tier of this tiered memory.", nameof(kind));
-        return _counters.Sum(tier);
-    }
+    public long AllocatedBytes(MemoryKind kind) => _counters.Sum(TierIndex(kind, nameof(kind)));
 
     /// <summary>Disposes the kinds <see cref="Parse"/> or <see cref="FromEnvironment"/> created; kinds given to <c>Create</c> stay alive. Idempotent.</summary>
     public void Dispose()
@@ -256,9 +250,15 @@ public sealed unsafe partial class TieredMemory : IDisposable
         ObjectDisposedException.ThrowIf(_disposed, this);
         // One lookup of the thread's stripe for the policy, the count and the check.
         ref long stripe = ref _counters.OwnStripe();
-        int tier = _placement.Choose(size, ref stripe);
+        return PlaceIn(ref stripe, _placement.Choose(size, ref stripe), size, alignment, zeroed);
+    }
+
+    /// <summary>Allocates in <paramref name="tier"/>, or the tiers after it when it is full, and counts the block.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void* PlaceIn(ref long stripe, int tier, nuint size, nuint alignment, bool zeroed)
+    {
         MemoryKind kind = _kinds[tier];
-        void* p = AllocIn(kind, size, alignment, zeroed);
+        void* p = AllocFrom(kind, size, alignment, zeroed);
         if (p == null) return PlaceInNextTier(ref stripe, tier, size, alignment, zeroed);
         Count(ref stripe, tier, kind, p, size, alignment);
         return p;
@@ -272,7 +272,7 @@ public sealed unsafe partial class TieredMemory : IDisposable
         {
             int tier = (chosen + step) % _kinds.Length;
             MemoryKind kind = _kinds[tier];
-            void* p = AllocIn(kind, size, alignment, zeroed);
+            void* p = AllocFrom(kind, size, alignment, zeroed);
             if (p == null) continue;
             TieringMetrics.RecordFallback(_kinds[chosen], kind);
             Count(ref stripe, tier, kind, p, size, alignment);
@@ -291,7 +291,7 @@ public sealed unsafe partial class TieredMemory : IDisposable
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void* AllocIn(MemoryKind kind, nuint size, nuint alignment, bool zeroed)
+    private static void* AllocFrom(MemoryKind kind, nuint size, nuint alignment, bool zeroed)
         => zeroed ? kind.TryAllocZeroed(1, size) : alignment != 0 ? kind.TryAlignedAlloc(size, alignment) : kind.TryAlloc(size);
 
     /// <summary>
