@@ -120,12 +120,16 @@ internal sealed unsafe class CacheUnderTest : IDisposable
         int version = entry.Version + 1;
         if (_setsReplace)
         {
-            byte* fresh = Write((byte*)Memory.Alloc((nuint)entry.Length), key, entry.Length, version);
+            // With promotion, a key whose value is in DRAM is hot: its new value stays there (TieredMemory.AllocIn) instead
+            // of going where StaticRatio, blind to heat, would put it. Without promotion the policy places every value.
+            void* block = Promotion is not null && entry.InDram ? Memory.AllocInDram((nuint)entry.Length) : Memory.Alloc((nuint)entry.Length);
+            byte* fresh = Write((byte*)block, key, entry.Length, version);
             byte* old = entry.Value;
             entry.Value = fresh;
             entry.InDram = Memory.IsDram(fresh);
-            if (entry.InDram) Memory.NoteDramGrowth();
             Memory.Free(old);
+            // DRAM's share is read once the set is done: while both values live, a set kept in DRAM holds one value twice.
+            if (entry.InDram) Memory.NoteDramGrowth();
         }
         else
         {

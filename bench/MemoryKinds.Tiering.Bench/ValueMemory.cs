@@ -8,6 +8,9 @@ internal abstract unsafe class ValueMemory : IDisposable
 
     public abstract void* Alloc(nuint size);
 
+    /// <summary>Allocates in DRAM when the memory has a DRAM tier to name (tiered memory), else like <see cref="Alloc"/>.</summary>
+    public virtual void* AllocInDram(nuint size) => Alloc(size);
+
     public abstract void Free(void* value);
 
     public abstract bool IsDram(void* value);
@@ -69,6 +72,9 @@ internal sealed unsafe class TieredValueMemory(MemoryKind dram, MemoryKind pmem,
     public long MaxBytesAboveShare { get; private set; } = long.MinValue;
 
     public override void* Alloc(nuint size) => _tiers.Alloc(size);
+
+    /// <summary>In DRAM whatever StaticRatio would pick, counted (<see cref="TieredMemory.AllocIn"/>); pmem when DRAM is full.</summary>
+    public override void* AllocInDram(nuint size) => _tiers.AllocIn(dram, size);
 
     public override void Free(void* value) => _tiers.Free(value);
 
