@@ -182,8 +182,6 @@ internal static unsafe class ThreadHeaps
             table = (HeapTable*)NativeMemory.AllocZeroed((nuint)sizeof(HeapTable));
             table->StackTop = top;
         }
-        (table->ProcessId, table->ThreadId) = StackLookup ? ThreadStacks.CurrentIds() : (0, 0);
-        ThreadNumbers.Assign(table);
         table->IsInitialThread = initial;
         table->DeepenBudget = initial ? 64 : 0;
         table->ExitHookArmed = size != 0;
@@ -192,6 +190,10 @@ internal static unsafe class ThreadHeaps
             ThreadStacks.ZeroAtThreadExit(&table->StackSize);
             Volatile.Write(ref table->StackSize, size);
         }
+        // Numbered last, once the table no longer reads as its dead thread's (exit hook armed, StackSize 0): another
+        // thread's Assign may look at it as soon as it is a holder.
+        (table->ProcessId, table->ThreadId) = StackLookup ? ThreadStacks.CurrentIds() : (0, 0);
+        ThreadNumbers.Assign(table);
         return table;
     }
 
