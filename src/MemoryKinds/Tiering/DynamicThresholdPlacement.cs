@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace MemoryKinds;
 
 /// <summary>
@@ -8,7 +10,7 @@ namespace MemoryKinds;
 /// threshold between them moves by <see cref="ThresholdSettings.Degree"/> of itself (up when the later tier holds too
 /// much), staying within its [min, max].
 /// </summary>
-internal sealed class DynamicThresholdPlacement : TierPlacement
+internal sealed class DynamicThresholdPlacement
 {
     /// <summary>Tiers beyond this many sum into a heap array instead of the stack.</summary>
     private const int StackTiers = 16;
@@ -53,7 +55,9 @@ internal sealed class DynamicThresholdPlacement : TierPlacement
     /// <summary>The current threshold after tier <paramref name="pair"/>.</summary>
     public nuint ThresholdAt(int pair) => Volatile.Read(ref _thresholds[Padding + pair]);
 
-    public override int Choose(nuint size, ref long stripe)
+    /// <summary>The index of the tier an allocation of <paramref name="size"/> bytes should go to (the first whose threshold it is below).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public int Choose(nuint size)
     {
         nuint[] thresholds = _thresholds;
         int pairs = _pairs;

@@ -8,7 +8,7 @@ namespace MemoryKinds;
 /// per-thread buckets every 50 KiB) shared by every memtier object; this reads this object's sums, exact for the calling
 /// thread's own placements and at most 64 of its allocations old for other threads' (see <see cref="TierCounters.RefreshNear"/>).
 /// </summary>
-internal sealed class StaticRatioPlacement : TierPlacement
+internal sealed class StaticRatioPlacement
 {
     private readonly TierCounters _counters;
     private readonly double[] _targetShares;
@@ -22,10 +22,15 @@ internal sealed class StaticRatioPlacement : TierPlacement
         for (int i = 0; i < ratios.Count; i++) _targetShares[i] = ratios[i] / sum;
     }
 
-    public override int Choose(nuint size, ref long stripe)
+    /// <summary>The index of the tier an allocation of <paramref name="size"/> bytes should go to.</summary>
+    /// <param name="size">The bytes asked for.</param>
+    /// <param name="stripe">The calling thread's stripe of the counters (<see cref="TierCounters.OwnStripe"/>).</param>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public int Choose(nuint size, ref long stripe) => _targetShares.Length == 1 ? 0 : ChooseAmongTiers(size, ref stripe);
+
+    private int ChooseAmongTiers(nuint size, ref long stripe)
     {
         double[] targets = _targetShares;
-        if (targets.Length == 1) return 0;
         _counters.RefreshNear(ref stripe);
         int others = _counters.OthersOffset;
         long total = 0;

@@ -21,7 +21,8 @@ public sealed unsafe partial class TieredMemory : IDisposable
     private readonly MemoryKind[] _kinds;
     private readonly MemoryKind[] _owned;
     private readonly TierCounters _counters;
-    private readonly TierPlacement _placement;
+    /// <summary>The StaticRatio policy, or null when <see cref="_dynamic"/> places (two fields rather than a virtual call on every placement).</summary>
+    private readonly StaticRatioPlacement? _static;
     /// <summary>The placement when it is DynamicThreshold's, which checks after placing (StaticRatio has nothing to do then).</summary>
     private readonly DynamicThresholdPlacement? _dynamic;
     private volatile bool _disposed;
@@ -32,8 +33,8 @@ public sealed unsafe partial class TieredMemory : IDisposable
         _kinds = kinds;
         _owned = owned;
         _counters = new TierCounters(kinds.Length, thresholds.CheckCount);
-        if (policy == TierPolicy.StaticRatio) _placement = new StaticRatioPlacement(_counters, ratios);
-        else _placement = _dynamic = new DynamicThresholdPlacement(_counters, ratios, thresholds);
+        if (policy == TierPolicy.StaticRatio) _static = new StaticRatioPlacement(_counters, ratios);
+        else _dynamic = new DynamicThresholdPlacement(_counters, ratios, thresholds);
         Kinds = Array.AsReadOnly(kinds);
     }
 
@@ -250,7 +251,8 @@ public sealed unsafe partial class TieredMemory : IDisposable
         ObjectDisposedException.ThrowIf(_disposed, this);
         // One lookup of the thread's stripe for the policy, the count and the check.
         ref long stripe = ref _counters.OwnStripe();
-        return PlaceIn(ref stripe, _placement.Choose(size, ref stripe), size, alignment, zeroed);
+        int tier = _dynamic is { } dynamic ? dynamic.Choose(size) : _static!.Choose(size, ref stripe);
+        return PlaceIn(ref stripe, tier, size, alignment, zeroed);
     }
 
     /// <summary>Allocates in <paramref name="tier"/>, or the tiers after it when it is full, and counts the block.</summary>
