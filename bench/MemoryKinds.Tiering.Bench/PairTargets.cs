@@ -32,7 +32,7 @@ internal readonly unsafe struct TieredTarget(TieredMemory tiers) : IPairTarget
 /// <summary>
 /// The measured loops. They and <see cref="MixBlocks.Run"/> are compiled fully optimized at once, for every contender
 /// alike: under tiered compilation the tiered contenders' loops never left on-stack-replacement code in a run while the
-/// plain kinds' reached tier 1 (DOTNET_JitDisasmSummary), which charged the difference to placement.
+/// plain kinds' reached tier 1 (DOTNET_JitDisasmSummary), so "added" compared differently compiled loops.
 /// </summary>
 internal static unsafe class PairLoops
 {
