@@ -82,12 +82,16 @@ internal sealed unsafe partial class KindHeap
 
     /// <summary>Allocates <paramref name="size"/> bytes (0 gives a unique 16-byte block); null when the kind is full.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public void* Alloc(nuint size)
+    public void* Alloc(nuint size) => Alloc(ThreadHeaps.CurrentTable(), size);
+
+    /// <summary>Allocates like <see cref="Alloc(nuint)"/> with the calling thread's <paramref name="table"/> already looked up.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void* Alloc(HeapTable* table, nuint size)
     {
         nuint s = size - 1;
         if (s < SizeClasses.SmallMax)
         {
-            ThreadHeap* heap = ThreadHeaps.Find(Slot, Uid);
+            ThreadHeap* heap = ThreadHeaps.Find(table, Slot, Uid);
             if (heap != null)
             {
                 heap->Busy = 1;
@@ -113,12 +117,16 @@ internal sealed unsafe partial class KindHeap
     /// <returns>The usable size the block had (0 for null): tiered memory counts it without a second lookup.</returns>
     /// <exception cref="ArgumentException">The pointer is not a live block of this kind (foreign, interior, or already freed).</exception>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public nuint Free(void* p)
+    public nuint Free(void* p) => Free(ThreadHeaps.CurrentTable(), p);
+
+    /// <summary>Frees like <see cref="Free(void*)"/> with the calling thread's <paramref name="table"/> already looked up.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public nuint Free(HeapTable* table, void* p)
     {
         nuint offset = (nuint)p - (nuint)_base0;
         if (offset < _size0 && ((nuint)p & 15) == 0)
         {
-            ThreadHeap* heap = ThreadHeaps.Find(Slot, Uid);
+            ThreadHeap* heap = ThreadHeaps.Find(table, Slot, Uid);
             if (heap != null)
             {
                 heap->Busy = 1;
@@ -210,9 +218,8 @@ internal sealed unsafe partial class KindHeap
 
     // ---------------------------------------------------------------- lookups
 
-    /// <summary>Whether <paramref name="p"/> lies in this kind's first region, the one most kinds never grow beyond: one compare.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public bool InFirstRegion(void* p) => (nuint)p - (nuint)_base0 < _size0;
+    /// <summary>This kind's first region, the one most kinds never grow beyond: it never moves while the kind lives.</summary>
+    public (nuint Base, nuint Size) FirstRegion => ((nuint)_base0, _size0);
 
     /// <summary>The region of this kind that contains <paramref name="p"/>, or null.</summary>
     internal Region? RegionOf(void* p)

@@ -37,15 +37,31 @@ public abstract unsafe partial class MemoryKind
     internal nuint FreshUsableSize(nuint size)
         => _plainHeap is null || size > SizeClasses.SmallMax ? 0 : size == 0 ? 16 : SizeClasses.BlockSize(SizeClasses.BinOfSizeMinusOne(size - 1));
 
-    /// <summary>Whether <paramref name="ptr"/> lies in the first region of this kind's heap (tiered memory's quick owner test; <see cref="Detect"/> answers for the rest).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal bool InFirstRegion(void* ptr) => _heap.InFirstRegion(ptr);
+    /// <summary>The first region of this kind's heap (tiered memory's quick owner test; <see cref="Detect"/> answers for the rest).</summary>
+    internal (nuint Base, nuint Size) FirstRegion => _heap.FirstRegion;
 
-    /// <summary>Frees a block like <see cref="Free"/> and returns the usable size it had (0 for null), without a second lookup.</summary>
-    internal nuint FreeReturningUsableSize(void* ptr)
+    /// <summary>Allocates like <see cref="TryAlloc"/> with the calling thread's engine <paramref name="table"/> already looked up (tiered memory).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal void* TryAllocWithTable(HeapTable* table, nuint size)
     {
         KindHeap? heap = _plainHeap;
-        if (heap is not null) return heap.Free(ptr);
+        return CountFailure(heap is not null ? heap.Alloc(table, size) : HardenedAlloc(size, 16));
+    }
+
+    /// <summary>
+    /// Frees a block like <see cref="Free"/> with the calling thread's engine <paramref name="table"/> already looked up,
+    /// and returns the usable size it had (0 for null), without a second lookup.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal nuint FreeReturningUsableSize(HeapTable* table, void* ptr)
+    {
+        KindHeap? heap = _plainHeap;
+        if (heap is not null) return heap.Free(table, ptr);
+        return FreeHardenedReturningUsableSize(ptr);
+    }
+
+    private nuint FreeHardenedReturningUsableSize(void* ptr)
+    {
         if (ptr == null) return 0;
         nuint usable = _hardened!.UsableSize(ptr);
         _hardened.Free(ptr);

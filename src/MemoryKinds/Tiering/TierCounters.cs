@@ -17,7 +17,7 @@ namespace MemoryKinds;
 /// that never move; the chunk table grows by copying under a lock, and a writer holding the old table still writes into
 /// the same chunks.
 /// </remarks>
-internal sealed class TierCounters
+internal sealed unsafe class TierCounters
 {
     /// <summary>Longs in a 64-byte cache line.</summary>
     private const int LineLongs = 8;
@@ -67,6 +67,13 @@ internal sealed class TierCounters
     /// <summary>The calling thread's stripe, which only this thread writes (valid for as long as it is held: chunks never move).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public ref long OwnStripe() => ref Own(0);
+
+    /// <summary>
+    /// The stripe of the calling thread when its engine table, already looked up, is <paramref name="table"/> (null
+    /// before the thread's first allocation: then the number is looked up, which gives the thread a table).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public ref long StripeOf(HeapTable* table) => ref table != null ? ref Stripe(table->Number, 0) : ref Own(0);
 
     /// <summary>
     /// Counts one allocation down in <paramref name="stripe"/>, the calling thread's; true once every <c>period</c> (the
@@ -140,9 +147,11 @@ internal sealed class TierCounters
 
     /// <summary>Long <paramref name="offset"/> of the calling thread's stripe, which only this thread writes.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private ref long Own(int offset)
+    private ref long Own(int offset) => ref Stripe(ThreadHeaps.CurrentThreadNumber(), offset);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private ref long Stripe(int number, int offset)
     {
-        int number = ThreadHeaps.CurrentThreadNumber();
         long[]?[] chunks = Volatile.Read(ref _chunks);
         int index = number >> ChunkShift;
         long[]? chunk = (uint)index < (uint)chunks.Length ? chunks[index] : null;

@@ -1,3 +1,5 @@
+using MemoryKinds.Engine;
+
 namespace MemoryKinds;
 
 // Placing and moving by hand: the caller picks the tier, the counts follow.
@@ -28,8 +30,8 @@ public sealed unsafe partial class TieredMemory
     {
         int index = TierIndex(tier, nameof(tier));
         ObjectDisposedException.ThrowIf(_disposed, this);
-        ref long stripe = ref _counters.OwnStripe();
-        return PlaceIn(ref stripe, index, size, 0, zeroed: false);
+        HeapTable* table = ThreadHeaps.CurrentTable();
+        return PlaceIn(table, ref _counters.StripeOf(table), index, size, 0, zeroed: false);
     }
 
     /// <summary>

@@ -1,5 +1,6 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Runtime.CompilerServices;
+using MemoryKinds.Engine;
 
 namespace MemoryKinds;
 
@@ -20,6 +21,8 @@ public sealed unsafe partial class TieredMemory : IDisposable
 {
     private readonly MemoryKind[] _kinds;
     private readonly MemoryKind[] _owned;
+    /// <summary>Each tier's first region, copied here so that finding a block's tier reads one array (see <see cref="TierOf"/>).</summary>
+    private readonly (nuint Base, nuint Size)[] _firstRegions;
     private readonly TierCounters _counters;
     /// <summary>The StaticRatio policy, or null when <see cref="_dynamic"/> places (two fields rather than a virtual call on every placement).</summary>
     private readonly StaticRatioPlacement? _static;
@@ -32,6 +35,7 @@ public sealed unsafe partial class TieredMemory : IDisposable
         Policy = policy;
         _kinds = kinds;
         _owned = owned;
+        _firstRegions = Array.ConvertAll(kinds, kind => kind.FirstRegion);
         _counters = new TierCounters(kinds.Length, thresholds.CheckCount);
         if (policy == TierPolicy.StaticRatio) _static = new StaticRatioPlacement(_counters, ratios);
         else _dynamic = new DynamicThresholdPlacement(_counters, ratios, thresholds);
@@ -222,8 +226,11 @@ public sealed unsafe partial class TieredMemory : IDisposable
     public void Free(void* ptr)
     {
         if (ptr == null) return;
+        // One lookup of the thread's engine table for the kind's heap and the counter stripe.
+        HeapTable* table = ThreadHeaps.CurrentTable();
         int tier = TierOf(ptr);
-        _counters.Add(tier, -(long)_kinds[tier].FreeReturningUsableSize(ptr));
+        long usable = (long)_kinds[tier].FreeReturningUsableSize(table, ptr);
+        TierCounters.Add(ref _counters.StripeOf(table), tier, -usable);
     }
 
     /// <summary>The usable size of a block of any tier; 0 for null.</summary>
@@ -249,18 +256,20 @@ public sealed unsafe partial class TieredMemory : IDisposable
     private void* Place(nuint size, nuint alignment, bool zeroed)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        // One lookup of the thread's stripe for the policy, the count and the check.
-        ref long stripe = ref _counters.OwnStripe();
+        // One lookup of the thread's engine table for the kind's heap and the counter stripe (for the policy, the count
+        // and the check).
+        HeapTable* table = ThreadHeaps.CurrentTable();
+        ref long stripe = ref _counters.StripeOf(table);
         int tier = _dynamic is { } dynamic ? dynamic.Choose(size) : _static!.Choose(size, ref stripe);
-        return PlaceIn(ref stripe, tier, size, alignment, zeroed);
+        return PlaceIn(table, ref stripe, tier, size, alignment, zeroed);
     }
 
     /// <summary>Allocates in <paramref name="tier"/>, or the tiers after it when it is full, and counts the block.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private void* PlaceIn(ref long stripe, int tier, nuint size, nuint alignment, bool zeroed)
+    private void* PlaceIn(HeapTable* table, ref long stripe, int tier, nuint size, nuint alignment, bool zeroed)
     {
         MemoryKind kind = _kinds[tier];
-        void* p = AllocFrom(kind, size, alignment, zeroed);
+        void* p = zeroed || alignment != 0 ? AllocFrom(kind, size, alignment, zeroed) : kind.TryAllocWithTable(table, size);
         if (p == null) return PlaceInNextTier(ref stripe, tier, size, alignment, zeroed);
         Count(ref stripe, tier, kind, p, size, alignment);
         return p;
@@ -303,10 +312,10 @@ public sealed unsafe partial class TieredMemory : IDisposable
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private int TierOf(void* ptr)
     {
-        MemoryKind[] kinds = _kinds;
-        for (int i = 0; i < kinds.Length; i++)
+        (nuint Base, nuint Size)[] regions = _firstRegions;
+        for (int i = 0; i < regions.Length; i++)
         {
-            if (kinds[i].InFirstRegion(ptr)) return i;
+            if ((nuint)ptr - regions[i].Base < regions[i].Size) return i;
         }
         return TierByAddressMap(ptr);
     }

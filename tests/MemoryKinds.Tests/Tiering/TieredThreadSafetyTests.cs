@@ -1,3 +1,5 @@
+using MemoryKinds.Engine;
+
 namespace MemoryKinds.Tests.Tiering;
 
 /// <summary>Several threads allocating and freeing through one TieredMemory: the accounting is exact once they stop.</summary>
@@ -56,5 +58,46 @@ public unsafe class TieredThreadSafetyTests
         Parallel.ForEach(kept, list => { foreach (nint p in list) tiers.Free((void*)p); });
         Assert.Equal(0, tiers.AllocatedBytes(dram));
         Assert.Equal(0, tiers.AllocatedBytes(pmem));
+    }
+
+    /// <summary>
+    /// A thread whose first call into the engine is a tiered free or allocation has no engine table yet (placement looks
+    /// it up once for the heap and the counter stripe): the bytes still land in the right counts.
+    /// </summary>
+    [Theory]
+    [InlineData(TierPolicy.StaticRatio)]
+    [InlineData(TierPolicy.DynamicThreshold)]
+    public void AFreshThreadsFirstFreeAndFirstAllocationAreCounted(TierPolicy policy)
+    {
+        using MemoryKind dram = TieringTestKinds.Dram("fresh", 32 << 20);
+        using PmemKind pmem = TieringTestKinds.Pmem();
+        using TieredMemory tiers = TieredMemory.Create(policy, (dram, 1), (pmem, 3));
+        var blocks = new List<nint>();
+        for (int i = 0; i < 200; i++) blocks.Add((nint)tiers.Alloc((nuint)(16 + 37 * i)));
+
+        bool freerHadNoTable = false, allocatorHadNoTable = false;
+        nint allocated = 0;
+        var freer = new Thread(() =>
+        {
+            freerHadNoTable = ThreadHeaps.CurrentTable() == null;
+            foreach (nint p in blocks) tiers.Free((void*)p);
+        });
+        freer.Start();
+        freer.Join();
+        Assert.True(freerHadNoTable, "the freeing thread already had an engine table: the case under test did not happen");
+        Assert.Equal(0, tiers.AllocatedBytes(dram) + tiers.AllocatedBytes(pmem));
+
+        var allocator = new Thread(() =>
+        {
+            allocatorHadNoTable = ThreadHeaps.CurrentTable() == null;
+            allocated = (nint)tiers.Alloc(100);
+        });
+        allocator.Start();
+        allocator.Join();
+        Assert.True(allocatorHadNoTable, "the allocating thread already had an engine table: the case under test did not happen");
+        MemoryKind owner = MemoryKind.Detect((void*)allocated)!;
+        Assert.Equal((long)owner.GetUsableSize((void*)allocated), tiers.AllocatedBytes(owner));
+        tiers.Free((void*)allocated);
+        Assert.Equal(0, tiers.AllocatedBytes(dram) + tiers.AllocatedBytes(pmem));
     }
 }

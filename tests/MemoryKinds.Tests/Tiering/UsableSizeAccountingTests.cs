@@ -1,3 +1,5 @@
+using MemoryKinds.Engine;
+
 namespace MemoryKinds.Tests.Tiering;
 
 /// <summary>
@@ -23,9 +25,9 @@ public unsafe class UsableSizeAccountingTests
             nuint fresh = kind.FreshUsableSize(size);
             if (!hardened && size <= 512 << 10) Assert.Equal(usable, fresh);
             else Assert.Equal(0u, fresh); // unknown without a lookup: the caller looks the block up
-            Assert.Equal(usable, kind.FreeReturningUsableSize(p));
+            Assert.Equal(usable, kind.FreeReturningUsableSize(ThreadHeaps.CurrentTable(), p));
         }
-        Assert.Equal(0u, kind.FreeReturningUsableSize(null));
+        Assert.Equal(0u, kind.FreeReturningUsableSize(ThreadHeaps.CurrentTable(), null));
         if (!hardened) Assert.Equal(0, kind.GetStats().Allocated); // a hardened kind holds freed blocks in quarantine
     }
 
@@ -43,11 +45,12 @@ public unsafe class UsableSizeAccountingTests
         var freed = new List<nuint>();
         var thread = new Thread(() =>
         {
-            foreach ((nint p, _) in blocks) freed.Add(kind.FreeReturningUsableSize((void*)p));
+            // The thread's first engine call: it has no table yet, and each free looks it up again, as tiered memory does.
+            foreach ((nint p, _) in blocks) freed.Add(kind.FreeReturningUsableSize(ThreadHeaps.CurrentTable(), (void*)p));
         });
         thread.Start();
         thread.Join();
         Assert.Equal(blocks.Select(b => b.Usable), freed);
-        Assert.Throws<ArgumentException>(() => kind.FreeReturningUsableSize((void*)blocks[0].P)); // a double free is still refused
+        Assert.Throws<ArgumentException>(() => kind.FreeReturningUsableSize(ThreadHeaps.CurrentTable(), (void*)blocks[0].P)); // a double free is still refused
     }
 }
