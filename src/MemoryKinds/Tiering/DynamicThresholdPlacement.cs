@@ -22,19 +22,18 @@ internal sealed class DynamicThresholdPlacement
     private const int Padding = 8;
 
     /// <summary>
-    /// 1 while a thread checks (a try-lock: a thread that finds it set skips its check), at index <see cref="Padding"/>.
-    /// A word in an array of its own, padded: a <c>Lock</c> object allocated next to this object put the compare-exchange
-    /// of every check on the line every allocation reads, and two threads' placements waited on each other.
+    /// 1 while a thread moves a threshold (a try-lock: a thread that finds it set skips its move), at index
+    /// <see cref="Padding"/>. A word in an array of its own, padded: a <c>Lock</c> object allocated next to this object
+    /// put the compare-exchange on the line every allocation reads, and two threads' placements waited on each other.
     /// </summary>
     private readonly long[] _checking = new long[Padding + 1 + Padding];
     /// <summary>
-    /// The thresholds, from index <see cref="Padding"/>: read by every allocation without a lock, written only by the
-    /// checking thread. The padding keeps their line apart from the objects allocated next to the array (the last
-    /// differences, written at every check), which made other threads' reads miss.
+    /// The thresholds, from index <see cref="Padding"/>: read by every allocation without a lock, written only by a
+    /// thread holding <see cref="_checking"/>. The padding keeps their line apart from the objects allocated next to the
+    /// array, whose writes made other threads' reads miss.
     /// </summary>
     private readonly nuint[] _thresholds;
     private readonly int _pairs;
-    private readonly float[] _lastDifferences;
 
     public DynamicThresholdPlacement(TierCounters counters, IReadOnlyList<long> ratios, ThresholdSettings settings)
     {
@@ -44,7 +43,6 @@ internal sealed class DynamicThresholdPlacement
         _pairs = pairs;
         _targetRatios = new float[pairs];
         _thresholds = new nuint[Padding + pairs + Padding];
-        _lastDifferences = new float[pairs];
         for (int i = 0; i < pairs; i++)
         {
             _targetRatios[i] = (float)ratios[i + 1] / ratios[i];
@@ -69,54 +67,71 @@ internal sealed class DynamicThresholdPlacement
     }
 
     /// <summary>Called after each allocation or reallocation has been placed and counted: every check count of them, a check.</summary>
-    /// <param name="stripe">The calling thread's stripe of the counters (<see cref="TierCounters.OwnStripe"/>).</param>
+    /// <param name="stripe">The calling thread's stripe of the counters (<see cref="TierCounters.StripeOf"/>).</param>
     public void OnPlaced(ref long stripe)
     {
-        // Each thread counts in its own stripe, so no shared counter is contended; a thread that finds another one
-        // checking skips this check rather than wait.
-        if (!_counters.CountDown(ref stripe) || Interlocked.CompareExchange(ref _checking[Padding], 1, 0) != 0) return;
-        try
-        {
-            Check();
-        }
-        finally
-        {
-            Volatile.Write(ref _checking[Padding], 0);
-        }
+        if (_counters.CountDown(ref stripe)) Check(ref stripe);
     }
 
-    private void Check()
+    /// <summary>
+    /// A check, from the calling thread's view: its own bytes and the other stripes as last read (see
+    /// <see cref="TierCounters.SumAllNear(ref long, Span{long})"/>), and its own last difference per pair, kept in its
+    /// stripe. Nothing shared is written unless a threshold moves. (Reading every stripe at every check cost two threads
+    /// about 50 ns per allocation; a shared try-lock and shared last differences, written at every check, cost them
+    /// about 17 ns per 64-byte pair in lines moving between the cores.)
+    /// </summary>
+    private void Check(ref long stripe)
     {
         int tiers = _pairs + 1;
         Span<long> held = tiers <= StackTiers ? stackalloc long[tiers] : new long[tiers];
-        // The calling thread's own bytes and the other stripes as last read (see SumAllNear): reading every stripe at every
-        // check (each 20 allocations) cost two threads about 50 ns per allocation in lines fetched from the other core.
-        _counters.SumAllNear(held);
-        for (int i = 0; i < _pairs; i++) CheckPair(i, held[i], held[i + 1]);
+        _counters.SumAllNear(ref stripe, held);
+        ref long lastDifferences = ref Unsafe.Add(ref stripe, _counters.PairStateOffset);
+        for (int i = 0; i < _pairs; i++) CheckPair(i, held[i], held[i + 1], ref Unsafe.Add(ref lastDifferences, i));
     }
 
-    private void CheckPair(int pair, long first, long second)
+    /// <summary>
+    /// Checks the pair of tiers <paramref name="pair"/> and <paramref name="pair"/> + 1, holding <paramref name="first"/>
+    /// and <paramref name="second"/> bytes; <paramref name="lastDifference"/> is this thread's difference at its last
+    /// check of the pair (a float's bits, 0 before the first).
+    /// </summary>
+    private void CheckPair(int pair, long first, long second, ref long lastDifference)
     {
         bool tooMuchInSecond = true; // with nothing in the earlier tier, raise the threshold, as memkind does
         if (first > 0)
         {
             float ratio = (float)second / first;
-            float previous = _lastDifferences[pair];
-            _lastDifferences[pair] = MathF.Abs(ratio - _targetRatios[pair]);
-            if (_lastDifferences[pair] < _settings.Trigger || _lastDifferences[pair] < previous) return;
+            float previous = BitConverter.Int32BitsToSingle((int)lastDifference);
+            float difference = MathF.Abs(ratio - _targetRatios[pair]);
+            lastDifference = BitConverter.SingleToInt32Bits(difference);
+            if (difference < _settings.Trigger || difference < previous) return;
             tooMuchInSecond = ratio > _targetRatios[pair];
         }
         TierThreshold bounds = _settings.Thresholds[pair];
         ref nuint slot = ref _thresholds[Padding + pair];
-        nuint threshold = slot;
+        nuint threshold = Volatile.Read(ref slot);
         nuint change = (nuint)MathF.Ceiling(threshold * _settings.Degree);
+        nuint moved;
         if (tooMuchInSecond)
         {
-            if (threshold + change <= bounds.Max && threshold + change >= threshold) Volatile.Write(ref slot, threshold + change);
+            if (threshold + change > bounds.Max || threshold + change < threshold) return;
+            moved = threshold + change;
         }
-        else if (change <= threshold && threshold - change >= bounds.Min)
+        else
         {
-            Volatile.Write(ref slot, threshold - change);
+            if (change > threshold || threshold - change < bounds.Min) return;
+            moved = threshold - change;
         }
+        Move(ref slot, threshold, moved);
+    }
+
+    /// <summary>
+    /// Moves a threshold from <paramref name="from"/> to <paramref name="to"/> unless another thread is moving one or has
+    /// moved it since it was read: a try-lock, so a thread that finds it taken skips its move rather than wait.
+    /// </summary>
+    private void Move(ref nuint slot, nuint from, nuint to)
+    {
+        if (Interlocked.CompareExchange(ref _checking[Padding], 1, 0) != 0) return;
+        if (Volatile.Read(ref slot) == from) Volatile.Write(ref slot, to);
+        Volatile.Write(ref _checking[Padding], 0);
     }
 }

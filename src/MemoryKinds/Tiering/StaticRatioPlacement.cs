@@ -24,7 +24,7 @@ internal sealed class StaticRatioPlacement
 
     /// <summary>The index of the tier an allocation of <paramref name="size"/> bytes should go to.</summary>
     /// <param name="size">The bytes asked for.</param>
-    /// <param name="stripe">The calling thread's stripe of the counters (<see cref="TierCounters.OwnStripe"/>).</param>
+    /// <param name="stripe">The calling thread's stripe of the counters (<see cref="TierCounters.StripeOf"/>).</param>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public int Choose(nuint size, ref long stripe) => _targetShares.Length == 1 ? 0 : ChooseAmongTiers(size, ref stripe);
 

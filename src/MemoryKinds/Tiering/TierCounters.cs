@@ -42,9 +42,10 @@ internal sealed unsafe class TierCounters
         _tiers = tiers;
         _period = period;
         // A stripe holds one long per tier, the stripe's allocation countdown, the countdown to its next read of the other
-        // stripes and its copy of their sums (one per tier), rounded up to whole lines, then one line of padding: an array
-        // is not line-aligned, so the padding keeps two stripes' used longs off a shared line.
-        _stride = ((2 * tiers + 2 + LineLongs - 1) / LineLongs + 1) * LineLongs;
+        // stripes, its copy of their sums (one per tier) and DynamicThreshold's last difference per pair of tiers, rounded
+        // up to whole lines, then one line of padding: an array is not line-aligned, so the padding keeps two stripes'
+        // used longs off a shared line.
+        _stride = ((3 * tiers + 1 + LineLongs - 1) / LineLongs + 1) * LineLongs;
         _chunks = new long[]?[4];
         _chunks[0] = NewChunk();
     }
@@ -118,10 +119,18 @@ internal sealed unsafe class TierCounters
     /// <summary>Where a stripe's copy of the other stripes' sums starts (see <see cref="RefreshNear"/>).</summary>
     public int OthersOffset => _tiers + 2;
 
+    /// <summary>
+    /// Where a stripe's longs for its thread's own state of each pair of adjacent tiers start (DynamicThreshold's last
+    /// difference), one per pair: only that thread reads and writes them.
+    /// </summary>
+    public int PairStateOffset => 2 * _tiers + 2;
+
     /// <summary>Writes into <paramref name="sums"/> every tier's bytes as <see cref="RefreshNear"/> has them and returns their total.</summary>
-    public long SumAllNear(Span<long> sums)
+    public long SumAllNear(Span<long> sums) => SumAllNear(ref Own(0), sums);
+
+    /// <summary>Like <see cref="SumAllNear(Span{long})"/> with the calling thread's <paramref name="stripe"/> already looked up.</summary>
+    public long SumAllNear(ref long stripe, Span<long> sums)
     {
-        ref long stripe = ref Own(0);
         RefreshNear(ref stripe);
         long total = 0;
         for (int tier = 0; tier < sums.Length; tier++)
