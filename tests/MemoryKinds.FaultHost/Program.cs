@@ -33,6 +33,7 @@ internal static unsafe partial class Program
         ["stress"] = ("stress DIR POLICY SECONDS THREADS SEED: the randomized stress run", Stress),
         ["main-thread-lookup"] = ("main-thread-lookup DIR: on the process's initial thread, allocate at stack depths up to 2 MiB; the stack lookup finds the thread's own table at each depth", MainThreadLookup),
         ["dead-thread-takeover"] = ("dead-thread-takeover DIR: a new thread takes over an exited thread's heap without a GC; the later finalization leaves it alone", DeadThreadTakeover),
+        ["tiered-threads"] = ("tiered-threads DIR: tiered memory used by fresh threads one after another and by 4 at once; every byte counted back to zero", TieredThreads),
         ["long-stress"] = ("long-stress [MINUTES] [DIR...]: the long stress run on each DIR and policy; needs MEMKINDS_LONG_STRESS=1", LongStress),
     };
 

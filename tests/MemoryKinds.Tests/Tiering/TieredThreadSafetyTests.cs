@@ -1,4 +1,5 @@
 using MemoryKinds.Engine;
+using MemoryKinds.Tests.Reliability;
 
 namespace MemoryKinds.Tests.Tiering;
 
@@ -99,5 +100,20 @@ public unsafe class TieredThreadSafetyTests
         Assert.Equal((long)owner.GetUsableSize((void*)allocated), tiers.AllocatedBytes(owner));
         tiers.Free((void*)allocated);
         Assert.Equal(0, tiers.AllocatedBytes(dram) + tiers.AllocatedBytes(pmem));
+    }
+
+    /// <summary>
+    /// Fresh threads one after another and four at once, in a process of its own, with the engine's stack lookup on and
+    /// switched off (<c>MEMKINDS_THREAD_LOOKUP=tls</c>, where every table lookup takes the thread-static path): every
+    /// byte placed is counted, and counted back to zero.
+    /// </summary>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void CountsStayExactOverFreshAndConcurrentThreads(bool stackLookupOff)
+    {
+        var environment = stackLookupOff ? new Dictionary<string, string> { ["MEMKINDS_THREAD_LOOKUP"] = "tls" } : null;
+        string output = FaultHost.AssertPassed("tiered-threads", FaultHost.Run("tiered-threads", [TestDirectories.Tmpfs], environment: environment));
+        Assert.Contains($"(stack lookup {(stackLookupOff ? "off" : "on")})", output, StringComparison.Ordinal);
     }
 }
