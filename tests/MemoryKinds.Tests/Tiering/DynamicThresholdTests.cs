@@ -54,6 +54,53 @@ public unsafe class DynamicThresholdTests
         blocks.FreeAll();
     }
 
+    /// <summary>
+    /// Two threads placing at once: each checks from its own view (its exact bytes, the other's as last read, its own
+    /// last difference), and only a move of the shared threshold is serialized; together they still converge and follow
+    /// the change. The threshold keeps stepping by 15% around its goal, and two threads may step it at nearly the same
+    /// time, so the change is judged by its average over the second half of each phase, not by one reading.
+    /// </summary>
+    [Fact]
+    public void ConvergesWithTwoThreadsPlacingAtOnce()
+    {
+        using MemoryKind dram = TieringTestKinds.Dram("dyn-two");
+        using PmemKind pmem = TieringTestKinds.Pmem();
+        using TieredMemory tiers = TieredMemory.Create(TierPolicy.DynamicThreshold, (dram, 1), (pmem, 4));
+        var blocks = new[] { new TierBlocks(tiers), new TierBlocks(tiers) };
+        // Both threads churn; the first also reads the threshold every 1,000 steps of the phase's second half.
+        double ChurnBoth(int maxSize, int steps)
+        {
+            var readings = new List<nuint>();
+            var threads = Enumerable.Range(0, 2).Select(t => new Thread(() =>
+            {
+                var random = new Random(11 + t + maxSize);
+                for (int done = 0; done < steps; done += 1000)
+                {
+                    Churn(blocks[t], random, maxSize, 1000);
+                    if (t == 0 && done >= steps / 2) readings.Add(tiers.Threshold!.Value);
+                }
+            })).ToArray();
+            foreach (Thread thread in threads) thread.Start();
+            foreach (Thread thread in threads) thread.Join();
+            return readings.Average(r => (double)r);
+        }
+
+        for (int i = 0; i < 10_000; i++)
+        {
+            blocks[0].Alloc((nuint)(16 + i % 2033));
+            blocks[1].Alloc((nuint)(16 + (i * 7) % 2033));
+        }
+        double before = ChurnBoth(2048, 100_000);
+        Assert.InRange(TierBlocks.FirstShare(tiers), 0.15, 0.25);
+        double after = ChurnBoth(3000, 150_000);
+        Assert.InRange(TierBlocks.FirstShare(tiers), 0.15, 0.25);
+        Assert.True(after > before, $"The threshold averaged {after:F0} after the sizes grew, {before:F0} before.");
+        Assert.Equal(blocks[0].HeldBy(dram) + blocks[1].HeldBy(dram), tiers.AllocatedBytes(dram));
+        Assert.Equal(blocks[0].HeldBy(pmem) + blocks[1].HeldBy(pmem), tiers.AllocatedBytes(pmem));
+        blocks[0].FreeAll();
+        blocks[1].FreeAll();
+    }
+
     [Fact]
     public void TheThresholdStaysWithinItsBounds()
     {
