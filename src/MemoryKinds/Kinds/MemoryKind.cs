@@ -79,11 +79,7 @@ public abstract unsafe partial class MemoryKind : IDisposable
     /// <summary>Allocates <paramref name="size"/> bytes like <see cref="Alloc"/>, but returns null when the kind cannot give them.</summary>
     /// <exception cref="ObjectDisposedException">The kind is disposed.</exception>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public void* TryAlloc(nuint size)
-    {
-        KindHeap? heap = _plainHeap;
-        return CountFailure(heap is not null ? heap.Alloc(size) : HardenedAlloc(size, 16));
-    }
+    public void* TryAlloc(nuint size) => TryAllocWithTable(ThreadHeaps.CurrentTable(), size);
 
     /// <summary>Allocates <paramref name="count"/> × <paramref name="size"/> zeroed bytes (calloc).</summary>
     /// <exception cref="OutOfMemoryException">The product overflows or the kind cannot give that much.</exception>

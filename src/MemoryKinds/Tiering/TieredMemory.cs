@@ -269,21 +269,21 @@ public sealed unsafe partial class TieredMemory : IDisposable
     private void* PlaceIn(HeapTable* table, ref long stripe, int tier, nuint size, nuint alignment, bool zeroed)
     {
         MemoryKind kind = _kinds[tier];
-        void* p = zeroed || alignment != 0 ? AllocFrom(kind, size, alignment, zeroed) : kind.TryAllocWithTable(table, size);
-        if (p == null) return PlaceInNextTier(ref stripe, tier, size, alignment, zeroed);
+        void* p = AllocFrom(kind, table, size, alignment, zeroed);
+        if (p == null) return PlaceInNextTier(table, ref stripe, tier, size, alignment, zeroed);
         Count(ref stripe, tier, kind, p, size, alignment);
         return p;
     }
 
     /// <summary>The chosen tier was full: the tiers after it, wrapping around, and the fallback counted on the meter.</summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private void* PlaceInNextTier(ref long stripe, int chosen, nuint size, nuint alignment, bool zeroed)
+    private void* PlaceInNextTier(HeapTable* table, ref long stripe, int chosen, nuint size, nuint alignment, bool zeroed)
     {
         for (int step = 1; step < _kinds.Length; step++)
         {
             int tier = (chosen + step) % _kinds.Length;
             MemoryKind kind = _kinds[tier];
-            void* p = AllocFrom(kind, size, alignment, zeroed);
+            void* p = AllocFrom(kind, table, size, alignment, zeroed);
             if (p == null) continue;
             TieringMetrics.RecordFallback(_kinds[chosen], kind);
             Count(ref stripe, tier, kind, p, size, alignment);
@@ -301,9 +301,10 @@ public sealed unsafe partial class TieredMemory : IDisposable
         _dynamic?.OnPlaced(ref stripe);
     }
 
+    /// <summary>One allocation form in <paramref name="kind"/>, with the calling thread's engine <paramref name="table"/> for the plain one.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void* AllocFrom(MemoryKind kind, nuint size, nuint alignment, bool zeroed)
-        => zeroed ? kind.TryAllocZeroed(1, size) : alignment != 0 ? kind.TryAlignedAlloc(size, alignment) : kind.TryAlloc(size);
+    private static void* AllocFrom(MemoryKind kind, HeapTable* table, nuint size, nuint alignment, bool zeroed)
+        => zeroed ? kind.TryAllocZeroed(1, size) : alignment != 0 ? kind.TryAlignedAlloc(size, alignment) : kind.TryAllocWithTable(table, size);
 
     /// <summary>
     /// The tier whose kind owns <paramref name="ptr"/>: a range compare per tier for the kinds' first regions, else the
