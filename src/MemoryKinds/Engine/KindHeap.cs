@@ -86,7 +86,15 @@ internal sealed unsafe partial class KindHeap
 
     /// <summary>Allocates like <see cref="Alloc(nuint)"/> with the calling thread's <paramref name="table"/> already looked up.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public void* Alloc(HeapTable* table, nuint size)
+    public void* Alloc(HeapTable* table, nuint size) => Alloc(table, size, out _);
+
+    /// <summary>
+    /// Allocates like <see cref="Alloc(HeapTable*, nuint)"/>, and gives the block's usable size when the fast path served
+    /// it (read from the page it popped from; 0 from the slow path): tiered memory counts the block without computing its
+    /// size class a second time, whose branch mispredicted on random sizes.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void* Alloc(HeapTable* table, nuint size, out nuint usable)
     {
         nuint s = size - 1;
         if (s < SizeClasses.SmallMax)
@@ -104,12 +112,14 @@ internal sealed unsafe partial class KindHeap
                     {
                         PopBlock(heap, page, block);
                         Volatile.Write(ref heap->Busy, 0);
+                        usable = page->BlockSize;
                         return block;
                     }
                 }
                 Volatile.Write(ref heap->Busy, 0);
             }
         }
+        usable = 0;
         return AllocSlow(size, 0);
     }
 

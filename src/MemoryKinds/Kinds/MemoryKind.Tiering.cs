@@ -30,22 +30,20 @@ public abstract unsafe partial class MemoryKind
         return moved;
     }
 
-    /// <summary>
-    /// The usable size a fresh <see cref="TryAlloc"/> of <paramref name="size"/> bytes gets, when it is known without
-    /// looking the block up: a small block of a plain (not hardened) kind has its size class's size. Otherwise 0.
-    /// </summary>
-    internal nuint FreshUsableSize(nuint size)
-        => _plainHeap is null || size > SizeClasses.SmallMax ? 0 : size == 0 ? 16 : SizeClasses.BlockSize(SizeClasses.BinOfSizeMinusOne(size - 1));
-
     /// <summary>The first region of this kind's heap (tiered memory's quick owner test; <see cref="Detect"/> answers for the rest).</summary>
     internal (nuint Base, nuint Size) FirstRegion => _heap.FirstRegion;
 
-    /// <summary>Allocates like <see cref="TryAlloc"/> with the calling thread's engine <paramref name="table"/> already looked up (tiered memory).</summary>
+    /// <summary>
+    /// Allocates like <see cref="TryAlloc"/> with the calling thread's engine <paramref name="table"/> already looked up
+    /// (tiered memory), and gives the block's usable size when the engine's fast path knew it without a lookup (else 0).
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal void* TryAllocWithTable(HeapTable* table, nuint size)
+    internal void* TryAllocWithTable(HeapTable* table, nuint size, out nuint usable)
     {
         KindHeap? heap = _plainHeap;
-        return CountFailure(heap is not null ? heap.Alloc(table, size) : HardenedAlloc(size, 16));
+        if (heap is not null) return CountFailure(heap.Alloc(table, size, out usable));
+        usable = 0;
+        return CountFailure(HardenedAlloc(size, 16));
     }
 
     /// <summary>

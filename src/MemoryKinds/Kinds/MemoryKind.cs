@@ -79,7 +79,7 @@ public abstract unsafe partial class MemoryKind : IDisposable
     /// <summary>Allocates <paramref name="size"/> bytes like <see cref="Alloc"/>, but returns null when the kind cannot give them.</summary>
     /// <exception cref="ObjectDisposedException">The kind is disposed.</exception>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public void* TryAlloc(nuint size) => TryAllocWithTable(ThreadHeaps.CurrentTable(), size);
+    public void* TryAlloc(nuint size) => TryAllocWithTable(ThreadHeaps.CurrentTable(), size, out _);
 
     /// <summary>Allocates <paramref name="count"/> × <paramref name="size"/> zeroed bytes (calloc).</summary>
     /// <exception cref="OutOfMemoryException">The product overflows or the kind cannot give that much.</exception>

@@ -269,9 +269,9 @@ public sealed unsafe partial class TieredMemory : IDisposable
     private void* PlaceIn(HeapTable* table, ref long stripe, int tier, nuint size, nuint alignment, bool zeroed)
     {
         MemoryKind kind = _kinds[tier];
-        void* p = AllocFrom(kind, table, size, alignment, zeroed);
+        void* p = AllocFrom(kind, table, size, alignment, zeroed, out nuint usable);
         if (p == null) return PlaceInNextTier(table, ref stripe, tier, size, alignment, zeroed);
-        Count(ref stripe, tier, kind, p, size, alignment);
+        Count(ref stripe, tier, kind, p, usable);
         return p;
     }
 
@@ -283,28 +283,34 @@ public sealed unsafe partial class TieredMemory : IDisposable
         {
             int tier = (chosen + step) % _kinds.Length;
             MemoryKind kind = _kinds[tier];
-            void* p = AllocFrom(kind, table, size, alignment, zeroed);
+            void* p = AllocFrom(kind, table, size, alignment, zeroed, out nuint usable);
             if (p == null) continue;
             TieringMetrics.RecordFallback(_kinds[chosen], kind);
-            Count(ref stripe, tier, kind, p, size, alignment);
+            Count(ref stripe, tier, kind, p, usable);
             return p;
         }
         return null;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private void Count(ref long stripe, int tier, MemoryKind kind, void* p, nuint size, nuint alignment)
+    private void Count(ref long stripe, int tier, MemoryKind kind, void* p, nuint usable)
     {
-        // An unaligned small block's usable size is its size class's: no lookup of the block just allocated.
-        nuint usable = alignment == 0 ? kind.FreshUsableSize(size) : 0;
+        // A plain block from the engine's fast path comes with its usable size (the page's block size); the rest are looked up.
         TierCounters.Add(ref stripe, tier, (long)(usable != 0 ? usable : kind.GetUsableSize(p)));
         _dynamic?.OnPlaced(ref stripe);
     }
 
-    /// <summary>One allocation form in <paramref name="kind"/>, with the calling thread's engine <paramref name="table"/> for the plain one.</summary>
+    /// <summary>
+    /// One allocation form in <paramref name="kind"/>, with the calling thread's engine <paramref name="table"/> for the
+    /// plain one, which also gives the block's usable size when the engine knew it without a lookup (0 otherwise).
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void* AllocFrom(MemoryKind kind, HeapTable* table, nuint size, nuint alignment, bool zeroed)
-        => zeroed ? kind.TryAllocZeroed(1, size) : alignment != 0 ? kind.TryAlignedAlloc(size, alignment) : kind.TryAllocWithTable(table, size);
+    private static void* AllocFrom(MemoryKind kind, HeapTable* table, nuint size, nuint alignment, bool zeroed, out nuint usable)
+    {
+        if (!zeroed && alignment == 0) return kind.TryAllocWithTable(table, size, out usable);
+        usable = 0;
+        return zeroed ? kind.TryAllocZeroed(1, size) : kind.TryAlignedAlloc(size, alignment);
+    }
 
     /// <summary>
     /// The tier whose kind owns <paramref name="ptr"/>: a range compare per tier for the kinds' first regions, else the
