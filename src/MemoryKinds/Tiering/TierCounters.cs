@@ -108,11 +108,19 @@ internal sealed unsafe class TierCounters
     /// allocation made each one wait for the line another core had just written (a StaticRatio pair cost 330 ns at two
     /// threads); a single thread's own counts are always exact.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void RefreshNear(ref long stripe)
     {
+        // The countdown inline (StaticRatio runs it on every placement), the reading of every stripe out of line.
         ref long refresh = ref Unsafe.Add(ref stripe, _tiers + 1);
         if (--refresh > 0) return;
-        refresh = RefreshEvery;
+        Refresh(ref stripe);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void Refresh(ref long stripe)
+    {
+        Unsafe.Add(ref stripe, _tiers + 1) = RefreshEvery;
         for (int tier = 0; tier < _tiers; tier++) Unsafe.Add(ref stripe, OthersOffset + tier) = Sum(tier) - Unsafe.Add(ref stripe, tier);
     }
 
