@@ -31,7 +31,10 @@ public sealed class ShutdownTests
             Assert.True(failure is HttpRequestException, $"the stalled upload ended with {failure}");
         }
         Assert.Empty(factory.Pools);
-        Assert.Equal(0, temp.Allocated);
+        // Kestrel waits at most a second for the connections it aborts to finish (its AbortAllConnectionsAsync), so on a
+        // loaded machine the last one can hand its block back after the host is gone (it did once in CI: 4,096 bytes
+        // left at this point). Every block must still come back.
+        Assert.True(SpinWait.SpinUntil(() => temp.Allocated == 0, TimeSpan.FromSeconds(30)), $"the kind still holds {temp.Allocated} bytes 30 s after the host stopped");
     }
 
     /// <summary>A 1 MiB request body that sends 64 KiB, waits until released (a client that stalls), then sends the rest.</summary>
