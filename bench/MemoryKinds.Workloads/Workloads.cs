@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 
 namespace MemoryKinds.Benchmarks;
 
@@ -37,18 +38,7 @@ public sealed class Larson(int threads, int totalOps, int generations = 8, int s
             for (int g = 0; g < generations; g++)
             {
                 int seed = chain * 7919 + g;
-                Threads.Run(1, _ =>
-                {
-                    T local = a;
-                    Block[] array = arrays[chain];
-                    var rng = new Random(seed);
-                    for (int op = 0; op < opsPerGeneration; op++)
-                    {
-                        ref Block b = ref array[rng.Next(array.Length)];
-                        if (b.P != 0) Pattern.Delete(ref local, b);
-                        b = Pattern.New(ref local, (nuint)rng.Next(8, 1001));
-                    }
-                });
+                Threads.Run(1, _ => Generation(a, arrays[chain], seed, opsPerGeneration));
             }
         });
         double ms = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
@@ -56,6 +46,26 @@ public sealed class Larson(int threads, int totalOps, int generations = 8, int s
             foreach (Block b in array)
                 if (b.P != 0) Pattern.Delete(ref a, b);
         return ms;
+    }
+
+    /// <summary>
+    /// One thread's generation. Compiled fully optimized at once, for every contender alike: under tiered compilation a
+    /// generation, called a few dozen times per run, spent much of its time in on-stack-replacement code (half of the
+    /// loop's samples in a profile of larson 2T), and never inlined into the thread's start: inlined there through dynamic
+    /// PGO, it ran out of the caller's inlining budget and called unoptimized (tier-0) copies of the allocator's fast path
+    /// and of <see cref="Pattern.Fill"/> (5% of a profile's samples). Its slots and sizes come from an inlined generator, as larson's own
+    /// (lran2) is: <see cref="Random"/>'s virtual calls are devirtualized only with dynamic PGO, which fully optimized code lacks.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    private static void Generation<T>(T allocator, Block[] array, int seed, int ops) where T : struct, IAllocator
+    {
+        var rng = new FastRandom((ulong)seed);
+        for (int op = 0; op < ops; op++)
+        {
+            ref Block b = ref array[rng.Below(array.Length)];
+            if (b.P != 0) Pattern.Delete(ref allocator, b);
+            b = Pattern.New(ref allocator, (nuint)(8 + rng.Below(993)));
+        }
     }
 }
 
@@ -88,7 +98,7 @@ public sealed class Xmalloc(int threads, int totalBlocks, int batch = 1024) : IW
                     while (Interlocked.Increment(ref produced) <= batches)
                     {
                         if (!pool.TryTake(out Block[]? blocks)) blocks = new Block[batch];
-                        for (int k = 0; k < blocks.Length; k++) blocks[k] = Pattern.New(ref local, 64);
+                        Produce(ref local, blocks);
                         queue.Add(blocks);
                     }
                 }
@@ -104,7 +114,7 @@ public sealed class Xmalloc(int threads, int totalBlocks, int batch = 1024) : IW
                 {
                     foreach (Block[] blocks in queue.GetConsumingEnumerable())
                     {
-                        for (int k = 0; k < blocks.Length; k++) Pattern.Delete(ref local, blocks[k]);
+                        Consume(ref local, blocks);
                         pool.Add(blocks);
                     }
                 }
@@ -117,6 +127,21 @@ public sealed class Xmalloc(int threads, int totalBlocks, int batch = 1024) : IW
         }
         Threads.RunAll(bodies);
         return Stopwatch.GetElapsedTime(start).TotalMilliseconds;
+    }
+
+    // A batch's allocations and frees, compiled fully optimized at once for every contender alike (see Larson.Generation):
+    // the thread bodies run once per run, so under tiered compilation their loops stayed on-stack-replacement code.
+
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    private static void Produce<T>(ref T allocator, Block[] blocks) where T : struct, IAllocator
+    {
+        for (int k = 0; k < blocks.Length; k++) blocks[k] = Pattern.New(ref allocator, 64);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    private static void Consume<T>(ref T allocator, Block[] blocks) where T : struct, IAllocator
+    {
+        for (int k = 0; k < blocks.Length; k++) Pattern.Delete(ref allocator, blocks[k]);
     }
 }
 
