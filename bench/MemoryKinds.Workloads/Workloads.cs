@@ -163,20 +163,23 @@ public sealed class CacheScratch(int threads, int iterations, int writes) : IWor
         for (int i = 0; i < threads; i++) handed[i] = Pattern.New(ref a, 8);
         int perThread = Math.Max(1, writes / threads);
         long start = Stopwatch.GetTimestamp();
-        Threads.Run(threads, t =>
-        {
-            T local = a;
-            Pattern.Delete(ref local, handed[t]);
-            for (int i = 0; i < iterations; i++)
-            {
-                byte* p = (byte*)local.Alloc(8);
-                if (p == null) throw new OutOfMemoryException($"{local.Name} returned NULL for 8 bytes.");
-                for (int w = 0; w < perThread; w++) Volatile.Write(ref *p, (byte)w);
-                Block b = Pattern.Fill(p, 8);
-                Pattern.Delete(ref local, b);
-            }
-        });
+        Threads.Run(threads, t => Scratch(a, handed[t], iterations, perThread));
         return Stopwatch.GetElapsedTime(start).TotalMilliseconds;
+    }
+
+    /// <summary>One thread's part, compiled fully optimized at once for every contender alike (see Larson.Generation).</summary>
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void Scratch<T>(T allocator, Block handed, int iterations, int writes) where T : struct, IAllocator
+    {
+        Pattern.Delete(ref allocator, handed);
+        for (int i = 0; i < iterations; i++)
+        {
+            byte* p = (byte*)allocator.Alloc(8);
+            if (p == null) throw new OutOfMemoryException($"{allocator.Name} returned NULL for 8 bytes.");
+            for (int w = 0; w < writes; w++) Volatile.Write(ref *p, (byte)w);
+            Block b = Pattern.Fill(p, 8);
+            Pattern.Delete(ref allocator, b);
+        }
     }
 }
 
@@ -204,48 +207,51 @@ public sealed class Mstress(int threads, int rounds, int steps) : IWorkload
         for (int round = 0; round < rounds; round++)
         {
             int r = round;
-            Threads.Run(threads, t =>
-            {
-                T local = a;
-                var rng = new Random(r * 131 + t);
-                var mine = new List<Block>(1024);
-                for (int s = 0; s < steps; s++)
-                {
-                    int dice = rng.Next(100);
-                    if (dice < 50 || mine.Count == 0)
-                    {
-                        nuint size = (nuint)8 << rng.Next(7); // 8..512
-                        int big = rng.Next(1000);
-                        if (big == 0) size *= 1000; else if (big < 10) size *= 100;
-                        mine.Add(Pattern.New(ref local, size));
-                    }
-                    else if (dice < 83)
-                    {
-                        int k = rng.Next(mine.Count);
-                        Pattern.Delete(ref local, mine[k]);
-                        mine[k] = mine[^1];
-                        mine.RemoveAt(mine.Count - 1);
-                    }
-                    else
-                    {
-                        int k = rng.Next(mine.Count), slot = rng.Next(TransferSlots);
-                        Block given = mine[k], taken;
-                        lock (locks[slot & 63])
-                        {
-                            taken = transfer[slot];
-                            transfer[slot] = given;
-                        }
-                        if (taken.P != 0) mine[k] = taken;
-                        else { mine[k] = mine[^1]; mine.RemoveAt(mine.Count - 1); }
-                    }
-                }
-                foreach (Block b in mine) Pattern.Delete(ref local, b);
-            });
+            Threads.Run(threads, t => Steps(a, (ulong)(r * 131 + t), steps, transfer, locks));
         }
         double ms = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
         foreach (Block b in transfer)
             if (b.P != 0) Pattern.Delete(ref a, b);
         return ms;
+    }
+
+    /// <summary>One thread's round, compiled fully optimized at once for every contender alike (see Larson.Generation).</summary>
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    private static void Steps<T>(T allocator, ulong seed, int steps, Block[] transfer, object[] locks) where T : struct, IAllocator
+    {
+        var rng = new FastRandom(seed);
+        var mine = new List<Block>(1024);
+        for (int s = 0; s < steps; s++)
+        {
+            int dice = rng.Below(100);
+            if (dice < 50 || mine.Count == 0)
+            {
+                nuint size = (nuint)8 << rng.Below(7); // 8..512
+                int big = rng.Below(1000);
+                if (big == 0) size *= 1000; else if (big < 10) size *= 100;
+                mine.Add(Pattern.New(ref allocator, size));
+            }
+            else if (dice < 83)
+            {
+                int k = rng.Below(mine.Count);
+                Pattern.Delete(ref allocator, mine[k]);
+                mine[k] = mine[^1];
+                mine.RemoveAt(mine.Count - 1);
+            }
+            else
+            {
+                int k = rng.Below(mine.Count), slot = rng.Below(TransferSlots);
+                Block given = mine[k], taken;
+                lock (locks[slot & 63])
+                {
+                    taken = transfer[slot];
+                    transfer[slot] = given;
+                }
+                if (taken.P != 0) mine[k] = taken;
+                else { mine[k] = mine[^1]; mine.RemoveAt(mine.Count - 1); }
+            }
+        }
+        foreach (Block b in mine) Pattern.Delete(ref allocator, b);
     }
 }
 
