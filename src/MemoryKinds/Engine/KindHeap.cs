@@ -82,16 +82,13 @@ internal sealed unsafe partial class KindHeap
 
     /// <summary>Allocates <paramref name="size"/> bytes (0 gives a unique 16-byte block); null when the kind is full.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public void* Alloc(nuint size) => Alloc(ThreadHeaps.CurrentTable(), size);
-
-    /// <summary>Allocates like <see cref="Alloc(nuint)"/> with the calling thread's <paramref name="table"/> already looked up.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public void* Alloc(HeapTable* table, nuint size) => Alloc(table, size, out _);
+    public void* Alloc(nuint size) => Alloc(ThreadHeaps.CurrentTable(), size, out _);
 
     /// <summary>
-    /// Allocates like <see cref="Alloc(HeapTable*, nuint)"/>, and gives the block's usable size when the fast path served
-    /// it (read from the page it popped from; 0 from the slow path): tiered memory counts the block without computing its
-    /// size class a second time, whose branch mispredicted on random sizes.
+    /// Allocates like <see cref="Alloc(nuint)"/> with the calling thread's <paramref name="table"/> already looked up, and
+    /// gives the block's usable size when the fast path served it (read from the page it popped from; 0 from the slow
+    /// path): tiered memory counts the block without computing its size class a second time, whose branch mispredicted on
+    /// random sizes.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void* Alloc(HeapTable* table, nuint size, out nuint usable)

@@ -133,10 +133,10 @@ internal sealed unsafe class TierCounters
     /// </summary>
     public int PairStateOffset => 2 * _tiers + 2;
 
-    /// <summary>Writes into <paramref name="sums"/> every tier's bytes as <see cref="RefreshNear"/> has them and returns their total.</summary>
-    public long SumAllNear(Span<long> sums) => SumAllNear(ref Own(0), sums);
-
-    /// <summary>Like <see cref="SumAllNear(Span{long})"/> with the calling thread's <paramref name="stripe"/> already looked up.</summary>
+    /// <summary>
+    /// Writes into <paramref name="sums"/> every tier's bytes as <see cref="RefreshNear"/> has them and returns their
+    /// total; <paramref name="stripe"/> is the calling thread's (<see cref="OwnStripe"/>, <see cref="StripeOf"/>).
+    /// </summary>
     public long SumAllNear(ref long stripe, Span<long> sums)
     {
         RefreshNear(ref stripe);

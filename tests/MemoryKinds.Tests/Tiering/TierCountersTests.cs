@@ -11,9 +11,9 @@ public class TierCountersTests
     {
         var counters = new TierCounters(tiers: 2, period: 20);
         Span<long> sums = stackalloc long[2];
-        Assert.Equal(0, counters.SumAllNear(sums));
+        Assert.Equal(0, counters.SumAllNear(ref counters.OwnStripe(), sums));
         counters.Add(0, 1000);
-        Assert.Equal(1000, counters.SumAllNear(sums));      // own: exact immediately
+        Assert.Equal(1000, counters.SumAllNear(ref counters.OwnStripe(), sums));      // own: exact immediately
         Assert.Equal(1000, sums[0]);
 
         var other = new Thread(() => counters.Add(1, 4000));
@@ -21,12 +21,12 @@ public class TierCountersTests
         other.Join();
         Assert.Equal(5000, counters.Sum(0) + counters.Sum(1)); // the exact sums see it at once
         int reads = 1;
-        while (counters.SumAllNear(sums) != 5000) reads++;
+        while (counters.SumAllNear(ref counters.OwnStripe(), sums) != 5000) reads++;
         Assert.True(reads <= 64, $"the other thread's bytes appeared after {reads} reads");
         Assert.Equal(4000, sums[1]);
 
         counters.Add(1, -4000);                              // freed here, placed there: still balances
-        Assert.Equal(1000, counters.SumAllNear(sums));
+        Assert.Equal(1000, counters.SumAllNear(ref counters.OwnStripe(), sums));
         Assert.Equal(0, sums[1]);
     }
 
