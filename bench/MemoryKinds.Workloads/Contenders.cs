@@ -11,6 +11,13 @@ public abstract class Contender : IDisposable
     public Func<long>? FileBytes { get; init; }
     public abstract double Run(IWorkload workload);
     public abstract void Dispose();
+
+    /// <summary>
+    /// Allocates and frees one block, before any workload body is compiled. The bodies are compiled fully optimized at
+    /// their first call, once: compiled before the allocator's classes were initialized, they kept an initialization
+    /// check and a load of every static the fast path reads (tier-1 code reads such a static as a constant).
+    /// </summary>
+    public abstract void Prime();
 }
 
 public sealed class Contender<T>(T allocator) : Contender where T : struct, IAllocator
@@ -19,6 +26,7 @@ public sealed class Contender<T>(T allocator) : Contender where T : struct, IAll
     public override string Name => Allocator.Name;
     public override double Run(IWorkload workload) => workload.Run(Allocator);
     public override void Dispose() => Allocator.Dispose();
+    public override unsafe void Prime() => Allocator.Free(Allocator.Alloc(64));
 }
 
 public static class Contenders

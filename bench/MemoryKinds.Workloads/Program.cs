@@ -104,6 +104,7 @@ internal sealed class Run
                 Missing.Add($"{c.Name} EXCLUDED from this section: it crashed the process (SIGSEGV inside its library) in every attempt; see Known problems.");
             Contenders = Contenders.Where(c => !c.Name.Contains(exclude, StringComparison.Ordinal)).ToList();
         }
+        foreach (Contender c in Contenders) c.Prime();
         foreach (string m in Missing) Console.WriteLine(m);
         Console.WriteLine("Contenders: " + string.Join(", ", Contenders.Select(c => c.Name)));
 
