@@ -104,7 +104,6 @@ internal sealed unsafe partial class KindHeap
                 {
                     Page* page = (Page*)heap->Direct[SizeClasses.BinOfSizeMinusOne(s)];
                     Block* block = page->Free;
-                    if (block == null && Volatile.Read(ref page->HasPending) != 0) block = CollectOwn(page);
                     if (block != null)
                     {
                         PopBlock(heap, page, block);
@@ -199,18 +198,6 @@ internal sealed unsafe partial class KindHeap
         bool freed = FreeRemote(heap, page, (Block*)p);
         Volatile.Write(ref heap->Busy, 0);
         return freed ? usable : throw NotLive(p);
-    }
-
-    /// <summary>
-    /// Takes the blocks other threads freed into the calling thread's current page, without the lock: the owner may touch
-    /// its pages on a fast path (Busy set, Blocked clear). A producer whose blocks a consumer frees thus refills from them
-    /// as mimalloc does, instead of locking the kind once per emptied free list.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    private static Block* CollectOwn(Page* page)
-    {
-        Collect(page);
-        return page->Free;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
