@@ -1,3 +1,4 @@
+using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
@@ -23,6 +24,8 @@ internal sealed unsafe partial class KindHeap
     // Region 0 copied into readonly fields, so the free fast path needs no map lookup.
     private readonly byte* _base0;
     private readonly nuint _size0;
+    /// <summary>Region 0's size in 16-byte granules.</summary>
+    private readonly nuint _granules0;
     private readonly Page* _pages0;
     private readonly ulong* _bits0;
 
@@ -44,6 +47,7 @@ internal sealed unsafe partial class KindHeap
         _regionCount = 1;
         _base0 = first.Base;
         _size0 = first.Size;
+        _granules0 = first.Size >> 4;
         _pages0 = first.Pages;
         _bits0 = first.Bits;
         InitializeSpans(first);
@@ -130,7 +134,9 @@ internal sealed unsafe partial class KindHeap
     public nuint Free(HeapTable* table, void* p)
     {
         nuint offset = (nuint)p - (nuint)_base0;
-        if (offset < _size0 && ((nuint)p & 15) == 0)
+        // One compare for range and alignment: rotated right by 4, an offset with a low bit set is above any region's
+        // granule count (regions start 16-aligned).
+        if (BitOperations.RotateRight(offset, 4) < _granules0)
         {
             ThreadHeap* heap = ThreadHeaps.Find(table, Slot, Uid);
             if (heap != null)
@@ -157,7 +163,7 @@ internal sealed unsafe partial class KindHeap
                             block->Next = page->Free;
                             page->Free = block;
                             heap->Frees++;
-                            if ((--page->Used == 0) | (page->IsFull != 0))
+                            if (--page->Used == 0 || page->IsFull != 0)
                             {
                                 // An empty page that is its bin's current page stays cached without the lock (an
                                 // alloc/free pair must not lock); the purger takes it back later.
