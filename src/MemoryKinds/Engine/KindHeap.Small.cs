@@ -261,14 +261,14 @@ internal sealed unsafe partial class KindHeap
 
     private static bool TakeFullHint(ThreadHeap* heap, int bin)
     {
-        ref ulong hints = ref bin < 64 ? ref heap->FullHintLow : ref heap->FullHintHigh;
+        ref ulong hints = ref bin < 64 ? ref heap->Hints.Low : ref heap->Hints.High;
         ulong mask = 1UL << (bin & 63);
         return (Volatile.Read(ref hints) & mask) != 0 && (Interlocked.And(ref hints, ~mask) & mask) != 0;
     }
 
     private static void SetFullHint(ThreadHeap* heap, int bin)
     {
-        ref ulong hints = ref bin < 64 ? ref heap->FullHintLow : ref heap->FullHintHigh;
+        ref ulong hints = ref bin < 64 ? ref heap->Hints.Low : ref heap->Hints.High;
         ulong mask = 1UL << (bin & 63);
         if ((Volatile.Read(ref hints) & mask) == 0) Interlocked.Or(ref hints, mask);
     }

@@ -96,8 +96,6 @@ internal unsafe struct ThreadHeap
     public long Allocations, Frees;
     /// <summary>1 when the owner thread has exited; the kind hands the heap, pages and all, to the next new thread.</summary>
     public int Orphaned;
-    /// <summary>Bits per bin: a remote free landed in one of this heap's full pages.</summary>
-    public ulong FullHintLow, FullHintHigh;
     public ThreadHeap* NextInKind, PrevInKind;
     /// <summary>The table whose entry holds this heap (null while orphaned, and for the conservative shared heap).</summary>
     public HeapTable* Table;
@@ -105,6 +103,21 @@ internal unsafe struct ThreadHeap
     public fixed long Direct[SizeClasses.BinCount];
     /// <summary>Per bin: pages with no free block left.</summary>
     public fixed long Full[SizeClasses.BinCount];
+    /// <summary>
+    /// Bits per bin: a remote free landed in one of this heap's full pages. Every such free reads them, so no other field
+    /// shares their cache line: beside <see cref="Busy"/> and the counts, which the owner writes on every call, each read
+    /// missed (xmalloc's consumer: 3.5% of a profile in the read).
+    /// </summary>
+    public FullHints Hints;
+}
+
+/// <summary>The full-page hint words of a <see cref="ThreadHeap"/>, with 64 bytes of padding on each side: whatever the
+/// heap's alignment, no line that holds them holds anything else.</summary>
+[StructLayout(LayoutKind.Explicit, Size = 144)]
+internal struct FullHints
+{
+    [FieldOffset(64)] public ulong Low;
+    [FieldOffset(72)] public ulong High;
 }
 
 /// <summary>A thread's table of heaps, indexed by kind slot, and the stack range by which the fast paths find it.</summary>
