@@ -39,6 +39,7 @@ internal sealed unsafe partial class KindHeap
     /// blocks a consumer frees refills from them, as mimalloc's does, instead of locking the kind each time its page's free
     /// list runs dry. Here rather than in the inlined fast path, whose callers then keep fewer values across a call.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // see FreeNotOwned
     private static Block* TakeCollected(ThreadHeap* heap, int bin)
     {
         Page* page = (Page*)heap->Direct[bin];
@@ -128,6 +129,7 @@ internal sealed unsafe partial class KindHeap
     /// flag again. Only the carved part of the page has bits: word by word for small blocks, block by block from 1 KiB
     /// up (where a word holds at most one block start, and a page of 64 KiB blocks has 512 words for 8 blocks).
     /// </remarks>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // see FreeNotOwned
     private static void Collect(Page* page)
     {
         // A plain read first: a rescan of a full list passes many pages with nothing pending, and a locked exchange on
@@ -159,6 +161,7 @@ internal sealed unsafe partial class KindHeap
     /// reads "allocated and not pending" to a second free. Two threads racing to free one block can both get past their
     /// checks only when the owner freed it too; a block is kept only while its allocated bit is set, so none is listed twice.
     /// </remarks>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // see FreeNotOwned
     private static int CollectBits(Page* page, int w, ulong candidates)
     {
         ulong* word = page->Bits + 2 * w;
@@ -183,6 +186,7 @@ internal sealed unsafe partial class KindHeap
     /// Carves up to 4 KiB more of the page's never-used blocks into its free list (touching no more memory than that),
     /// reserving storage for them first; carves nothing when the kind has no storage left for them.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // see FreeNotOwned
     private void Extend(Page* page)
     {
         int count = CarveCount(page->BlockSize, page->MaxBlocks, page->Capacity);
@@ -259,6 +263,7 @@ internal sealed unsafe partial class KindHeap
         current->Next = page;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // see FreeNotOwned
     private static bool TakeFullHint(ThreadHeap* heap, int bin)
     {
         ref ulong hints = ref bin < 64 ? ref heap->Hints.Low : ref heap->Hints.High;
@@ -266,6 +271,7 @@ internal sealed unsafe partial class KindHeap
         return (Volatile.Read(ref hints) & mask) != 0 && (Interlocked.And(ref hints, ~mask) & mask) != 0;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // see FreeNotOwned
     private static void SetFullHint(ThreadHeap* heap, int bin)
     {
         ref ulong hints = ref bin < 64 ? ref heap->Hints.Low : ref heap->Hints.High;
@@ -274,6 +280,7 @@ internal sealed unsafe partial class KindHeap
     }
 
     /// <summary>Collects the full pages of a bin; those with free blocks go back to the bin list. True if any did.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // see FreeNotOwned
     private bool RescanFull(ThreadHeap* heap, int bin)
     {
         bool found = false;
@@ -398,6 +405,7 @@ internal sealed unsafe partial class KindHeap
     }
 
     /// <summary>Frees a block into a page another thread owns. False (and nothing changed) if it is already pending.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // see FreeNotOwned
     private bool FreeRemote(ThreadHeap* heap, Page* page, Block* block)
     {
         nuint offset = (nuint)block - (nuint)page->Start;

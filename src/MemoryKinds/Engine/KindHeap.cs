@@ -191,7 +191,12 @@ internal sealed unsafe partial class KindHeap
     /// The free fast path's exit for a live block of a page another heap owns, or of a large span: with the heap entered
     /// and the page found, a remote free needs no second lookup. Clears Busy.
     /// </summary>
-    [MethodImpl(MethodImplOptions.NoInlining)]
+    /// <remarks>
+    /// Fully optimized from its first call, with the other methods of remote frees, collects and carving: a producer and
+    /// consumer call them in bursts from the start, and under tiered compilation they ran unoptimized or instrumented
+    /// for 16% of a profile of xmalloc 2P+2C's first 1.5 s.
+    /// </remarks>
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     private nuint FreeNotOwned(ThreadHeap* heap, Page* page, void* p)
     {
         if (page->State != SliceState.Small)
