@@ -6,7 +6,7 @@ namespace MemoryKinds;
 /// <see cref="TierPolicy.StaticRatio"/>: the allocation goes to the tier whose share of the bytes held would be furthest
 /// below its target after counting this allocation. memkind compares approximate per-kind totals (flushed from
 /// per-thread buckets every 50 KiB) shared by every memtier object; this reads this object's sums, exact for the calling
-/// thread's own placements and at most 64 of its allocations old for other threads' (see <see cref="TierCounters.RefreshNear"/>).
+/// thread's own placements and at most <see cref="TierCounters.RefreshEvery"/> of its allocations old for other threads' (see <see cref="TierCounters.RefreshNear"/>).
 /// </summary>
 internal sealed class StaticRatioPlacement
 {

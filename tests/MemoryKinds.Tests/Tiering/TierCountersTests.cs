@@ -2,12 +2,12 @@ namespace MemoryKinds.Tests.Tiering;
 
 /// <summary>
 /// StaticRatio reads the tiers' bytes on every allocation: the calling thread's own counts at once, the other threads'
-/// from a copy at most 64 reads old (reading their stripes each time made two threads wait on each other's lines).
+/// from a copy at most <see cref="TierCounters.RefreshEvery"/> reads old (reading their stripes each time made two threads wait on each other's lines).
 /// </summary>
 public class TierCountersTests
 {
     [Fact]
-    public void OwnCountsAreExactAtOnceAndOtherThreadsAppearWithin64Reads()
+    public void OwnCountsAreExactAtOnceAndOtherThreadsAppearWithinTheRefreshPeriod()
     {
         var counters = new TierCounters(tiers: 2, period: 20);
         Span<long> sums = stackalloc long[2];
@@ -22,7 +22,7 @@ public class TierCountersTests
         Assert.Equal(5000, counters.Sum(0) + counters.Sum(1)); // the exact sums see it at once
         int reads = 1;
         while (counters.SumAllNear(ref counters.OwnStripe(), sums) != 5000) reads++;
-        Assert.True(reads <= 64, $"the other thread's bytes appeared after {reads} reads");
+        Assert.True(reads <= TierCounters.RefreshEvery, $"the other thread's bytes appeared after {reads} reads");
         Assert.Equal(4000, sums[1]);
 
         counters.Add(1, -4000);                              // freed here, placed there: still balances
