@@ -149,6 +149,28 @@ public unsafe class DynamicThresholdTests
         Assert.Equal(0, tiers.AllocatedBytes(a) + tiers.AllocatedBytes(b) + tiers.AllocatedBytes(c));
     }
 
+
+    [Fact]
+    public void EqualChainedThresholdsSkipTheTierBetweenThem()
+    {
+        // Threshold 0's maximum may equal threshold 1's minimum, so both can stand at one value: a size below it goes to
+        // the first tier, a size at or above it past both thresholds to the last (memkind's first-threshold-above rule,
+        // which the placement computes as a count of the thresholds the size reaches).
+        using MemoryKind a = TieringTestKinds.Dram("dyn-equal-a");
+        using MemoryKind b = TieringTestKinds.Dram("dyn-equal-b");
+        using MemoryKind c = TieringTestKinds.Dram("dyn-equal-c");
+        var options = new DynamicThresholdOptions { Thresholds = [new(500, 500, 500), new(500, 500, 500)], CheckCount = 1 };
+        using TieredMemory tiers = TieredMemory.Create(options, (a, 1), (b, 1), (c, 1));
+        void* below = tiers.Alloc(499), at = tiers.Alloc(500), above = tiers.Alloc(501);
+        Assert.Same(a, MemoryKind.Detect(below));
+        Assert.Same(c, MemoryKind.Detect(at));
+        Assert.Same(c, MemoryKind.Detect(above));
+        Assert.Equal(0, tiers.AllocatedBytes(b));
+        tiers.Free(below);
+        tiers.Free(at);
+        tiers.Free(above);
+        Assert.Equal(0, tiers.AllocatedBytes(a) + tiers.AllocatedBytes(c));
+    }
     [Fact]
     public void CheckCountAndDegreeAreTheOptions()
     {
