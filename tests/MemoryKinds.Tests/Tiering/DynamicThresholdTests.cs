@@ -132,45 +132,35 @@ public unsafe class DynamicThresholdTests
 
     [Fact]
     public void ChainedThresholdsSplitThreeTiersBySize()
-    {
-        using MemoryKind a = TieringTestKinds.Dram("dyn-chain-a");
-        using MemoryKind b = TieringTestKinds.Dram("dyn-chain-b");
-        using MemoryKind c = TieringTestKinds.Dram("dyn-chain-c");
-        // Fixed thresholds (min = val = max) never move.
-        var options = new DynamicThresholdOptions { Thresholds = [new(100, 100, 100), new(1000, 1000, 1000)], CheckCount = 1 };
-        using TieredMemory tiers = TieredMemory.Create(options, (a, 1), (b, 1), (c, 1));
-        void* small = tiers.Alloc(99), middle = tiers.Alloc(999), large = tiers.Alloc(1000);
-        Assert.Same(a, MemoryKind.Detect(small));
-        Assert.Same(b, MemoryKind.Detect(middle));
-        Assert.Same(c, MemoryKind.Detect(large));
-        tiers.Free(small);
-        tiers.Free(middle);
-        tiers.Free(large);
-        Assert.Equal(0, tiers.AllocatedBytes(a) + tiers.AllocatedBytes(b) + tiers.AllocatedBytes(c));
-    }
-
+        => AssertFixedThresholdsPlace(100, 1000, (99, 0), (999, 1), (1000, 2));
 
     [Fact]
     public void EqualChainedThresholdsSkipTheTierBetweenThem()
-    {
         // Threshold 0's maximum may equal threshold 1's minimum, so both can stand at one value: a size below it goes to
         // the first tier, a size at or above it past both thresholds to the last (memkind's first-threshold-above rule,
         // which the placement computes as a count of the thresholds the size reaches).
-        using MemoryKind a = TieringTestKinds.Dram("dyn-equal-a");
-        using MemoryKind b = TieringTestKinds.Dram("dyn-equal-b");
-        using MemoryKind c = TieringTestKinds.Dram("dyn-equal-c");
-        var options = new DynamicThresholdOptions { Thresholds = [new(500, 500, 500), new(500, 500, 500)], CheckCount = 1 };
+        => AssertFixedThresholdsPlace(500, 500, (499, 0), (500, 2), (501, 2));
+
+    /// <summary>Three tiers whose two thresholds are fixed (min = val = max, so they never move): each size goes to its tier.</summary>
+    private static void AssertFixedThresholdsPlace(nuint first, nuint second, params (nuint Size, int Tier)[] expected)
+    {
+        using MemoryKind a = TieringTestKinds.Dram("dyn-fixed-a");
+        using MemoryKind b = TieringTestKinds.Dram("dyn-fixed-b");
+        using MemoryKind c = TieringTestKinds.Dram("dyn-fixed-c");
+        var options = new DynamicThresholdOptions { Thresholds = [new(first, first, first), new(second, second, second)], CheckCount = 1 };
         using TieredMemory tiers = TieredMemory.Create(options, (a, 1), (b, 1), (c, 1));
-        void* below = tiers.Alloc(499), at = tiers.Alloc(500), above = tiers.Alloc(501);
-        Assert.Same(a, MemoryKind.Detect(below));
-        Assert.Same(c, MemoryKind.Detect(at));
-        Assert.Same(c, MemoryKind.Detect(above));
-        Assert.Equal(0, tiers.AllocatedBytes(b));
-        tiers.Free(below);
-        tiers.Free(at);
-        tiers.Free(above);
-        Assert.Equal(0, tiers.AllocatedBytes(a) + tiers.AllocatedBytes(c));
+        MemoryKind[] kinds = [a, b, c];
+        var blocks = new List<nint>();
+        foreach ((nuint size, int tier) in expected)
+        {
+            void* p = tiers.Alloc(size);
+            blocks.Add((nint)p);
+            Assert.Same(kinds[tier], MemoryKind.Detect(p));
+        }
+        foreach (nint p in blocks) tiers.Free((void*)p);
+        Assert.Equal(0, tiers.AllocatedBytes(a) + tiers.AllocatedBytes(b) + tiers.AllocatedBytes(c));
     }
+
     [Fact]
     public void CheckCountAndDegreeAreTheOptions()
     {
