@@ -55,9 +55,10 @@ internal sealed class DynamicThresholdPlacement
 
     /// <summary>
     /// The index of the tier an allocation of <paramref name="size"/> bytes should go to (the first whose threshold it is
-    /// below): the number of thresholds it reaches, as they never decrease from pair to pair (<see cref="ThresholdSettings.Problem"/>
-    /// refuses a range that starts below the previous one's maximum). Counted without a branch on the size: with a mix of sizes, an early exit at the first
-    /// threshold above it was mispredicted about as often as the minor tier is picked.
+    /// below): the number of thresholds it reaches, as they never decrease from pair to pair
+    /// (<see cref="ThresholdSettings.Problem"/> refuses a range that starts below the previous one's maximum). Counted
+    /// without a branch on the size: with a mix of sizes, an early exit at the first threshold above it was mispredicted
+    /// about as often as the minor tier is picked.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public int Choose(nuint size)
